@@ -1,0 +1,3 @@
+from aim.cli import main
+
+raise SystemExit(main())

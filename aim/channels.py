@@ -1,0 +1,215 @@
+"""Output channels of the attention-indexed model and their state-evolution terms.
+
+Each channel turns the overlap q (out of Q0) into the conjugate overlap q_hat at sample
+ratio alpha. Natural coordinates throughout: h_aa has variance 2 Q0, h_ab (a != b) Q0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+from scipy.interpolate import CubicSpline
+from scipy.special import log_ndtr
+
+from aim.gaussian import bivariate_normal_pdf, log_bivariate_normal_cdf, normal_pdf
+
+VARIANTS = ("exact", "published")
+
+
+def softmax_observations(T: int) -> int:
+    """Twice the number of linear observations of h a noiseless softmax sample carries."""
+    return T * T + T - 2
+
+
+@dataclass(frozen=True)
+class Softmax:
+    """Softmax attention at inverse temperature beta; the information is beta-free."""
+
+    T: int
+    beta: float = 1.0
+
+    def __post_init__(self) -> None:
+        if int(self.T) != self.T or self.T < 2:
+            raise ValueError(f"T must be an integer >= 2, got {self.T}")
+        if not self.beta > 0:
+            raise ValueError(f"beta must be positive, got {self.beta}")
+
+    def q_hat(self, alpha, q, Q0):
+        with np.errstate(divide="ignore"):
+            return softmax_observations(self.T) * np.asarray(alpha) / (Q0 - np.asarray(q))
+
+
+# --- hardmax, T = 2 -------------------------------------------------------------------
+#
+# With k_1 = (omega_11 - omega_12) / r, k_2 = (omega_22 - omega_12) / r and r = sqrt(3 V),
+# E_out = E[2 G_11^2 + 2 G_22^2 + G_12^2] = J(q / V) / (3 V), where J(lam) is the mean of
+# the fixed function F(k_1, k_2) over k ~ N(0, lam [[1, 1/3], [1/3, 1]]).
+
+_CORR = np.array([[1.0, 1.0 / 3.0], [1.0 / 3.0, 1.0]])
+_CORR_INV = np.linalg.inv(_CORR)
+_CORR_DET = np.linalg.det(_CORR)
+
+
+def hardmax_integrand(k1: np.ndarray, k2: np.ndarray, variant: str = "exact") -> np.ndarray:
+    """F(k1, k2): the output term summed over the four label patterns, times r^2.
+
+    For pattern (s1, s2) the likelihood is Z = Phi2(s1 k1, s2 k2; s1 s2 / 3) and the
+    pattern contributes (2 D1^2 + 2 D2^2 + (s1 D1 + s2 D2)^2) / Z, evaluated in log space.
+    `exact` uses D1 = phi(K1) Phi((K2 - c K1) / sqrt(1 - c^2)) (the true derivative of Z);
+    `published` uses the bivariate density phi2(K1, K2; c) for D1 and D2 (the authors' code).
+    """
+    if variant not in VARIANTS:
+        raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
+    k1, k2 = np.broadcast_arrays(np.asarray(k1, float), np.asarray(k2, float))
+    total = np.zeros(k1.shape)
+    for s1 in (1.0, -1.0):
+        for s2 in (1.0, -1.0):
+            c = s1 * s2 / 3.0
+            K1, K2 = s1 * k1, s2 * k2
+            log_z = log_bivariate_normal_cdf(K1, K2, c)
+            if variant == "exact":
+                sc = np.sqrt(1.0 - c * c)
+                log_d1 = np.log(normal_pdf(1.0)) + 0.5 - 0.5 * K1**2 + log_ndtr((K2 - c * K1) / sc)
+                log_d2 = np.log(normal_pdf(1.0)) + 0.5 - 0.5 * K2**2 + log_ndtr((K1 - c * K2) / sc)
+            else:
+                log_d1 = log_d2 = np.log(bivariate_normal_pdf(0.0, 0.0, c)) - 0.5 * (
+                    K1**2 - 2 * c * K1 * K2 + K2**2
+                ) / (1 - c * c)
+            d1 = np.exp(log_d1 - 0.5 * log_z)
+            d2 = np.exp(log_d2 - 0.5 * log_z)
+            total += 2 * d1**2 + 2 * d2**2 + (s1 * d1 + s2 * d2) ** 2
+    return total
+
+
+@dataclass(frozen=True)
+class HardmaxQuadrature:
+    """Settings of the deterministic quadrature for J(lam).
+
+    lam >= lam_switch: trapezoid rule in t on k = scale * sinh(t), per axis, which
+    resolves the O(1)-wide ridges of F near k = 0 and the Gaussian out to
+    `n_sigma` standard deviations of the largest tabulated lam. lam < lam_switch: a
+    Gauss-Hermite product rule in whitened coordinates (F is smooth on that scale).
+    """
+
+    scale: float = 0.5
+    step: float = 0.08
+    n_sigma: float = 12.0
+    hermite_nodes: int = 24
+    lam_switch: float = 1.0
+    lam_min: float = 1e-6
+    lam_max: float = 1e10
+    table_points: int = 480
+
+
+DEFAULT_QUADRATURE = HardmaxQuadrature()
+
+
+def _gaussian_weight(k1: np.ndarray, k2: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    quad = _CORR_INV[0, 0] * k1**2 + 2 * _CORR_INV[0, 1] * k1 * k2 + _CORR_INV[1, 1] * k2**2
+    lam = np.asarray(lam)[..., None]
+    return np.exp(-0.5 * quad / lam) / (2 * np.pi * lam * np.sqrt(_CORR_DET))
+
+
+@lru_cache(maxsize=8)
+def _sinh_grid(variant: str, quad: HardmaxQuadrature):
+    t_max = np.arcsinh(quad.n_sigma * np.sqrt(quad.lam_max) / quad.scale)
+    t = np.arange(-t_max, t_max + quad.step / 2, quad.step)
+    k = quad.scale * np.sinh(t)
+    w = quad.step * quad.scale * np.cosh(t)
+    k1, k2 = (a.ravel() for a in np.meshgrid(k, k, indexing="ij"))
+    weight = np.outer(w, w).ravel() * hardmax_integrand(k1, k2, variant)
+    keep = weight > 0
+    return k1[keep], k2[keep], weight[keep]
+
+
+def _hermite_mean(variant: str, lam: np.ndarray, nodes: int) -> np.ndarray:
+    x, w = np.polynomial.hermite_e.hermegauss(nodes)
+    w = w / w.sum()
+    chol = np.linalg.cholesky(_CORR)
+    xi1, xi2 = (a.ravel() for a in np.meshgrid(x, x, indexing="ij"))
+    ww = np.outer(w, w).ravel()
+    root = np.sqrt(np.asarray(lam, float))[:, None]
+    k1 = root * (chol[0, 0] * xi1)
+    k2 = root * (chol[1, 0] * xi1 + chol[1, 1] * xi2)
+    return hardmax_integrand(k1, k2, variant) @ ww
+
+
+def hardmax_mean_integrand(
+    lam, variant: str = "exact", quad: HardmaxQuadrature = DEFAULT_QUADRATURE
+) -> np.ndarray:
+    """J(lam) by direct quadrature (no table); lam = q / V, any shape."""
+    lam = np.atleast_1d(np.asarray(lam, float))
+    if np.any(lam < 0) or np.any(lam > quad.lam_max * (1 + 1e-9)):
+        raise ValueError(f"lam must lie in [0, {quad.lam_max}]")
+    out = np.empty(lam.shape)
+    small = lam < quad.lam_switch
+    if np.any(small):
+        out[small] = _hermite_mean(variant, lam[small], quad.hermite_nodes)
+    big = np.flatnonzero(~small)
+    if big.size:
+        k1, k2, weight = _sinh_grid(variant, quad)
+        for chunk in np.array_split(big, max(1, big.size // 16)):
+            out[chunk] = _gaussian_weight(k1, k2, lam[chunk]) @ weight
+    return out
+
+
+@dataclass(frozen=True)
+class _Table:
+    spline: CubicSpline
+    log_lam: np.ndarray
+    j0: float
+    j_min: float
+    tail_slope: float
+
+
+@lru_cache(maxsize=8)
+def _hardmax_table(variant: str, quad: HardmaxQuadrature) -> _Table:
+    log_lam = np.linspace(np.log(quad.lam_min), np.log(quad.lam_max), quad.table_points)
+    log_j = np.log(hardmax_mean_integrand(np.exp(log_lam), variant, quad))
+    spline = CubicSpline(log_lam, log_j)
+    j0 = float(hardmax_integrand(0.0, 0.0, variant))
+    slope = float((log_j[-1] - log_j[-2]) / (log_lam[-1] - log_lam[-2]))
+    return _Table(spline, log_lam, j0, float(np.exp(log_j[0])), slope)
+
+
+def hardmax_mean_integrand_table(lam, variant: str = "exact") -> np.ndarray:
+    """J(lam) from a cubic spline in log lam of the direct quadrature.
+
+    Below lam_min a straight line to J(0) (J is smooth at 0); above lam_max the last
+    power law of the table.
+    """
+    table = _hardmax_table(variant, DEFAULT_QUADRATURE)
+    lam = np.asarray(lam, float)
+    lo, hi = np.exp(table.log_lam[0]), np.exp(table.log_lam[-1])
+    with np.errstate(divide="ignore"):
+        log_lam = np.log(lam)
+    inside = np.exp(table.spline(np.clip(log_lam, table.log_lam[0], table.log_lam[-1])))
+    below = table.j0 + (table.j_min - table.j0) * lam / lo
+    above = np.exp(table.spline(table.log_lam[-1]) + table.tail_slope * (log_lam - np.log(hi)))
+    return np.where(lam < lo, below, np.where(lam > hi, above, inside))
+
+
+@dataclass(frozen=True)
+class Hardmax:
+    """Hardmax attention (beta -> infinity), T = 2 only."""
+
+    variant: str = "exact"
+    T: int = field(default=2)
+
+    def __post_init__(self) -> None:
+        if self.T != 2:
+            raise ValueError(f"the hardmax channel is solved for T = 2 only, got T = {self.T}")
+        if self.variant not in VARIANTS:
+            raise ValueError(f"variant must be one of {VARIANTS}, got {self.variant!r}")
+
+    def output_term(self, q, Q0):
+        """E[2 G_11^2 + 2 G_22^2 + G_12^2] at overlap q out of Q0."""
+        V = Q0 - np.asarray(q, float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lam = np.where(V > 0, np.asarray(q) / V, np.inf)
+            return hardmax_mean_integrand_table(lam, self.variant) / (3 * V)
+
+    def q_hat(self, alpha, q, Q0):
+        return 2 * np.asarray(alpha) * self.output_term(q, Q0)

@@ -1,0 +1,187 @@
+"""Command line: single state-evolution solves and thresholds (python -m aim ...)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+
+import numpy as np
+
+from aim import __version__
+from aim.channels import VARIANTS, softmax_observations
+from aim.state_evolution import (
+    SolverSettings,
+    hardmax_small_rho,
+    hardmax_state_evolution,
+    hardmax_weak_recovery,
+    softmax_perfect_recovery,
+    softmax_small_rho,
+    softmax_small_rho_thresholds,
+    softmax_state_evolution,
+)
+
+CHANNELS = ("softmax", "hardmax")
+
+
+class UsageError(Exception):
+    """A bad argument, reported as one line naming it."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, no usage block
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--channel", required=True, choices=CHANNELS)
+    p.add_argument("--T", type=int, default=2, help="tokens per sequence (default 2)")
+    p.add_argument("--rho", type=float, required=True, help="width ratio r/d; 0 = rescaled limit")
+    p.add_argument("--variant", choices=VARIANTS, help="hardmax derivative (default exact)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m aim", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"aim {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    se = sub.add_parser("se", help="Bayes-optimal state evolution at one point")
+    _common(se)
+    se.add_argument("--alpha", type=float, help="samples per d^2 (rho > 0)")
+    se.add_argument("--alpha-bar", type=float, help="alpha / rho, for --rho 0")
+    se.add_argument("--beta", type=float, default=1.0, help="softmax inverse temperature")
+    se.add_argument("--damping", type=float, default=0.0)
+    se.add_argument("--tol", type=float, default=1e-10)
+    se.add_argument("--max-iter", type=int, default=5000)
+    th = sub.add_parser("thresholds", help="recovery thresholds")
+    _common(th)
+    return parser
+
+
+def _validate(args: argparse.Namespace) -> None:
+    if args.T < 2:
+        raise UsageError(f"argument --T: must be >= 2, got {args.T}")
+    if args.channel == "hardmax" and args.T != 2:
+        raise UsageError(
+            f"argument --T: the hardmax channel is solved for T = 2 only, got {args.T}"
+        )
+    if args.channel == "softmax" and args.variant is not None:
+        raise UsageError("argument --variant: applies to the hardmax channel only")
+    if math.isnan(args.rho) or args.rho < 0:
+        raise UsageError(f"argument --rho: must be >= 0, got {args.rho}")
+    if math.isinf(args.rho) and args.channel == "hardmax":
+        raise UsageError("argument --rho: rho = inf is available for softmax only")
+    if args.command != "se":
+        return
+    if args.beta <= 0 or not math.isfinite(args.beta):
+        raise UsageError(f"argument --beta: must be positive, got {args.beta}")
+    wanted, other = ("--alpha-bar", "--alpha") if args.rho == 0 else ("--alpha", "--alpha-bar")
+    value = getattr(args, wanted[2:].replace("-", "_"))
+    if getattr(args, other[2:].replace("-", "_")) is not None:
+        raise UsageError(f"argument {other}: not used with --rho {args.rho:g}; give {wanted}")
+    if value is None:
+        raise UsageError(f"argument {wanted}: required with --rho {args.rho:g}")
+    if not math.isfinite(value) or value < 0:
+        raise UsageError(f"argument {wanted}: must be finite and >= 0, got {value}")
+    try:
+        SolverSettings(args.damping, args.tol, args.max_iter)
+    except ValueError as err:
+        name = str(err).split()[0].replace("_", "-")
+        raise UsageError(f"argument --{name}: {err}") from None
+
+
+def _finite(x) -> float | None:
+    x = float(np.asarray(x).ravel()[0])
+    return x if math.isfinite(x) else None
+
+
+def run_se(args: argparse.Namespace) -> dict:
+    variant = args.variant or "exact"
+    settings = SolverSettings(args.damping, args.tol, args.max_iter)
+    out = {"channel": args.channel, "T": args.T, "rho": args.rho}
+    if args.channel == "hardmax":
+        out["variant"] = variant
+    else:
+        out["beta"] = args.beta
+    if args.rho == 0:
+        out["alpha_bar"] = args.alpha_bar
+        if args.channel == "softmax":
+            mmse = float(softmax_small_rho(args.alpha_bar, args.T)[0])
+            return out | {
+                "mmse": mmse,
+                "q": 1 - mmse,
+                "q_hat": None,
+                "converged": True,
+                "iterations": 0,
+                "method": "closed_form",
+            }
+        fp = hardmax_small_rho(args.alpha_bar, variant, settings)
+    else:
+        out["alpha"] = args.alpha
+        if args.channel == "softmax":
+            fp = softmax_state_evolution(args.alpha, args.T, args.rho, args.beta)
+        else:
+            fp = hardmax_state_evolution(args.alpha, args.rho, variant, settings)
+    return out | {
+        "mmse": _finite(fp.mmse),
+        "q": _finite(fp.q),
+        "q_hat": _finite(fp.q_hat),
+        "converged": bool(fp.converged[0]),
+        "iterations": int(fp.iterations[0]),
+        "method": fp.method,
+    }
+
+
+def run_thresholds(args: argparse.Namespace) -> dict:
+    out = {"channel": args.channel, "T": args.T, "rho": args.rho}
+    if args.channel == "hardmax":
+        variant = args.variant or "exact"
+        return out | {
+            "variant": variant,
+            "limit": "rho -> 0",
+            "alpha_bar_weak": hardmax_weak_recovery(variant),
+        }
+    if args.rho == 0:
+        return out | {"limit": "rho -> 0"} | softmax_small_rho_thresholds(args.T)
+    x_pr = softmax_perfect_recovery(args.rho)
+    return out | {"x_perfect": x_pr, "alpha_perfect": x_pr / softmax_observations(args.T)}
+
+
+def _summary(result: dict) -> str:
+    head = ", ".join(
+        f"{k}={v}"
+        for k, v in result.items()
+        if k in ("channel", "variant", "T", "beta", "rho", "alpha", "alpha_bar")
+    )
+    if "mmse" in result:
+        status = "converged" if result["converged"] else "NOT converged"
+        return (
+            f"{head}\n  MMSE = {result['mmse']:.6g}  (q = {result['q']:.6g}, "
+            f"q_hat = {result['q_hat']}, {result['method']}, {status}, "
+            f"{result['iterations']} iterations)"
+        )
+    body = "\n".join(
+        f"  {k} = {v:.7g}" for k, v in result.items() if isinstance(v, float) and k not in ("rho",)
+    )
+    extra = f"  ({result['limit']} limit)\n" if "limit" in result else ""
+    return f"{head}\n{extra}{body}"
+
+
+def _strict_json(result: dict) -> dict:
+    """JSON has no infinity: non-finite floats become the strings 'inf' / '-inf'."""
+    return {
+        k: (str(v) if isinstance(v, float) and not math.isfinite(v) else v)
+        for k, v in result.items()
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        _validate(args)
+    except UsageError as err:
+        parser.exit(2, f"{parser.prog} {args.command}: error: {err}\n")
+    result = run_se(args) if args.command == "se" else run_thresholds(args)
+    print(json.dumps(_strict_json(result), allow_nan=False) if args.json else _summary(result))
+    return 0 if result.get("converged", True) else 1

@@ -1,0 +1,169 @@
+"""Extensive-rank matrix denoising of the teacher S = W W^T / sqrt(r d).
+
+The observation is Y = S + sqrt(Delta) Z with Z a GOE matrix (semicircle on [-2, 2]).
+Its spectral density follows from a cubic equation for the Stieltjes transform, whose
+discriminant (a quartic in the spectral variable) gives the support edges.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from numpy.polynomial import Polynomial
+
+QUAD_NODES = 192
+
+
+def _check_rho_delta(delta: float, rho: float) -> None:
+    if not rho > 0:
+        raise ValueError(f"rho must be positive, got {rho}")
+    if not delta > 0:
+        raise ValueError(f"Delta must be positive, got {delta}")
+
+
+def _cubic_coefficients(z, delta: float, rho: float):
+    """Coefficients (a, b, c, e) of a g^3 + b g^2 + c g + e = 0 at spectral point z."""
+    sr = np.sqrt(rho)
+    z = np.asarray(z)
+    a = np.full(z.shape, delta / sr)
+    return a, -(z / sr + delta), z + 1 / sr - sr, np.full(z.shape, -1.0)
+
+
+def stieltjes_roots(x: np.ndarray, delta: float, rho: float) -> np.ndarray:
+    """All three roots of the Stieltjes cubic at real points x, shape (len(x), 3)."""
+    a, b, c, e = _cubic_coefficients(np.atleast_1d(x).astype(float), delta, rho)
+    companion = np.zeros(a.shape + (3, 3))
+    companion[:, 0, :] = -np.stack([b, c, e], axis=-1) / a[:, None]
+    companion[:, 1, 0] = 1.0
+    companion[:, 2, 1] = 1.0
+    return np.linalg.eigvals(companion)
+
+
+def _support_discriminant(delta: float, rho: float) -> Polynomial:
+    """Discriminant of the Stieltjes cubic as a quartic polynomial in x."""
+    sr = np.sqrt(rho)
+    a = Polynomial([delta / sr])
+    b = Polynomial([-delta, -1 / sr])
+    c = Polynomial([1 / sr - sr, 1.0])
+    e = Polynomial([-1.0])
+    return 18 * a * b * c * e - 4 * b**3 * e + b**2 * c**2 - 4 * a * c**3 - 27 * a**2 * e**2
+
+
+def support(delta: float, rho: float) -> list[tuple[float, float]]:
+    """Intervals where the density of S + sqrt(Delta) Z is positive (one or two)."""
+    _check_rho_delta(delta, rho)
+    disc = _support_discriminant(delta, rho)
+    roots = disc.roots()
+    scale = 1 + np.abs(roots)
+    candidates = np.sort(roots[np.abs(roots.imag) < 1e-6 * scale].real)
+    dpoly = disc.deriv()
+    for _ in range(3):  # Newton polish of the (possibly ill-conditioned) edges
+        slope = dpoly(candidates)
+        step = np.where(slope != 0, disc(candidates) / np.where(slope == 0, 1, slope), 0)
+        candidates = candidates - step
+    intervals: list[tuple[float, float]] = []
+    for lo, hi in zip(candidates[:-1], candidates[1:]):
+        if hi > lo and disc(0.5 * (lo + hi)) < 0:
+            if intervals and np.isclose(intervals[-1][1], lo):
+                intervals[-1] = (intervals[-1][0], hi)
+            else:
+                intervals.append((lo, hi))
+    if not intervals:
+        raise RuntimeError(f"no spectral support found for Delta={delta}, rho={rho}")
+    return intervals
+
+
+@lru_cache(maxsize=8)
+def _legendre_on_angle(n: int) -> tuple[np.ndarray, np.ndarray]:
+    t, w = np.polynomial.legendre.leggauss(n)
+    return 0.5 * np.pi * (t + 1), 0.5 * np.pi * w
+
+
+@dataclass(frozen=True)
+class SpectralQuadrature:
+    """Nodes x, weights w (dx) and density mu of S + sqrt(Delta) Z on its support."""
+
+    x: np.ndarray
+    w: np.ndarray
+    mu: np.ndarray
+
+
+def spectral_quadrature(delta: float, rho: float, nodes: int = QUAD_NODES) -> SpectralQuadrature:
+    """Quadrature on each support interval with x = centre - half cos(theta).
+
+    The density vanishes like a square root at every edge; in theta the integrands
+    used here become smooth, so Gauss-Legendre converges quickly.
+    """
+    theta, w_theta = _legendre_on_angle(nodes)
+    xs, ws = [], []
+    for lo, hi in support(delta, rho):
+        half = 0.5 * (hi - lo)
+        xs.append(0.5 * (lo + hi) - half * np.cos(theta))
+        ws.append(half * np.sin(theta) * w_theta)
+    x = np.concatenate(xs)
+    mu = np.clip(stieltjes_roots(x, delta, rho).imag.max(axis=1), 0, None) / np.pi
+    return SpectralQuadrature(x, np.concatenate(ws), mu)
+
+
+def spectral_density(x: np.ndarray, delta: float, rho: float) -> np.ndarray:
+    """Density of the eigenvalues of S + sqrt(Delta) Z at the points x."""
+    _check_rho_delta(delta, rho)
+    x = np.asarray(x, dtype=float)
+    roots = stieltjes_roots(x.ravel(), delta, rho)
+    return (np.clip(roots.imag.max(axis=1), 0, None) / np.pi).reshape(x.shape)
+
+
+def _mmse_single(delta: float, rho: float, nodes: int) -> float:
+    if delta == 0:
+        return 0.0
+    quad = spectral_quadrature(delta, rho, nodes)
+    integral = np.sum(quad.w * quad.mu**3)
+    return float(delta - (4 * np.pi**2 / 3) * delta**2 * integral)
+
+
+def mmse_S(delta, rho: float, nodes: int = QUAD_NODES):
+    """Bayes-optimal denoising error ||S_hat - S||_F^2 / d at noise level Delta.
+
+    Accepts a scalar or an array of Delta; Delta = inf gives the prior error 1.
+    """
+    d = np.asarray(delta, dtype=float)
+    if np.any(d < 0) or np.any(np.isnan(d)):
+        raise ValueError("Delta must be non-negative")
+    if not rho > 0:
+        raise ValueError(f"rho must be positive, got {rho}")
+    out = np.array([1.0 if np.isinf(v) else _mmse_single(v, rho, nodes) for v in d.ravel()])
+    return out.reshape(d.shape) if d.ndim else float(out[0])
+
+
+def stieltjes_real_part(lam: np.ndarray, delta: float, rho: float) -> np.ndarray:
+    """Re g(lambda - i0) of the density of S + sqrt(Delta) Z, for any real lambda.
+
+    Inside the support the cubic root with positive imaginary part is the transform;
+    outside (finite-size outliers) the principal-value integral is regular and is
+    computed on the spectral quadrature.
+    """
+    lam = np.asarray(lam, dtype=float)
+    quad = spectral_quadrature(delta, rho)
+    roots = stieltjes_roots(lam, delta, rho)
+    pick = np.argmax(roots.imag, axis=1)
+    inside_root = roots[np.arange(len(lam)), pick]
+    inside = inside_root.imag > 1e-10
+    out = inside_root.real.copy()
+    if np.any(~inside):
+        outside = lam[~inside]
+        out[~inside] = np.sum(quad.w * quad.mu / (outside[:, None] - quad.x), axis=1)
+    return out
+
+
+def rie_denoise(y: np.ndarray, delta: float, rho: float) -> np.ndarray:
+    """Rotationally invariant estimator of S from Y = S + sqrt(Delta) Z (Y symmetric).
+
+    Keeps the eigenvectors of Y and maps each eigenvalue through
+    f(lambda) = lambda - 2 Delta Re g(lambda - i0).
+    """
+    _check_rho_delta(delta, rho)
+    lam, vecs = np.linalg.eigh(y)
+    f = lam - 2 * delta * stieltjes_real_part(lam, delta, rho)
+    return (vecs * f) @ vecs.T

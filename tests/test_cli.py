@@ -1,0 +1,104 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from aim.cli import main
+
+BASE = ["se", "--channel", "hardmax", "--T", "2", "--rho", "0.5", "--alpha", "0.6"]
+
+
+def _run(capsys, argv):
+    code = main(argv)
+    return code, capsys.readouterr().out
+
+
+def test_module_entry_point_prints_json():
+    out = subprocess.run(
+        [sys.executable, "-m", "aim", *BASE, "--json"], capture_output=True, text=True, check=True
+    ).stdout
+    result = json.loads(out)
+    assert {"mmse", "q", "q_hat", "converged"} <= result.keys()
+    assert result["mmse"] == pytest.approx(0.168, abs=1e-3)
+    assert result["q"] == pytest.approx(1.5 - result["mmse"], abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (["--variant", "published"], 0.440),
+        (["--channel", "softmax", "--T", "3", "--alpha", "0.04"], 0.3922),  # x = 0.4
+        (["--channel", "softmax", "--beta", "3", "--alpha", "0.15"], 0.1281),  # x = 0.6
+    ],
+)
+def test_se_values(capsys, argv, expected):
+    code, out = _run(capsys, BASE + argv + ["--json"])
+    assert code == 0
+    assert json.loads(out)["mmse"] == pytest.approx(expected, abs=1e-3)
+
+
+def test_se_rescaled_limit(capsys):
+    base = ["se", "--T", "2", "--rho", "0", "--alpha-bar"]
+    _, out = _run(capsys, base + ["0.3", "--channel", "softmax", "--json"])
+    assert json.loads(out)["mmse"] == pytest.approx(0.96, abs=1e-12)  # 4 u (1 - u), u = 0.6
+    _, out = _run(capsys, base + ["0.3", "--channel", "hardmax", "--json"])
+    assert json.loads(out)["mmse"] == 1.0  # below alpha_bar_c = 0.4034
+
+
+def test_thresholds(capsys):
+    _, out = _run(
+        capsys, ["thresholds", "--channel", "softmax", "--T", "2", "--rho", "0.5", "--json"]
+    )
+    result = json.loads(out)
+    assert [k for k in result if "perfect" in k] and result["alpha_perfect"] == pytest.approx(
+        0.1875
+    )
+    for variant, value in (("exact", 0.4034106), ("published", 0.5632675)):
+        argv = ["thresholds", "--channel", "hardmax", "--T", "2", "--rho", "0.5"]
+        _, out = _run(capsys, argv + ["--variant", variant, "--json"])
+        assert json.loads(out)["alpha_bar_weak"] == pytest.approx(value, abs=1e-6)
+    _, out = _run(
+        capsys, ["thresholds", "--channel", "softmax", "--T", "3", "--rho", "0", "--json"]
+    )
+    assert json.loads(out)["alpha_bar_weak"] == pytest.approx(0.1)
+
+
+def test_human_readable_summary(capsys):
+    code, out = _run(capsys, BASE)
+    assert code == 0 and "MMSE = 0.168" in out and "converged" in out
+
+
+@pytest.mark.parametrize(
+    "change, name",
+    [
+        (["--T", "1"], "--T"),
+        (["--T", "3"], "--T"),  # hardmax is T = 2 only
+        (["--rho", "-0.5"], "--rho"),
+        (["--alpha", "-0.1"], "--alpha"),
+        (["--channel", "softmax", "--beta", "0"], "--beta"),
+        (["--channel", "linear"], "--channel"),
+        (["--variant", "approximate"], "--variant"),
+        (["--channel", "softmax", "--variant", "exact"], "--variant"),
+        (["--rho", "0"], "--alpha"),  # --alpha given where --alpha-bar is needed
+        (["--damping", "1.5"], "--damping"),
+        (["--max-iter", "0"], "--max-iter"),
+    ],
+)
+def test_bad_arguments_exit_nonzero_with_one_line(capsys, change, name):
+    with pytest.raises(SystemExit) as exc:
+        main(BASE + change)
+    err = capsys.readouterr().err
+    assert exc.value.code != 0
+    assert len(err.strip().splitlines()) == 1 and f"argument {name}" in err
+
+
+def test_rho_zero_requires_alpha_bar(capsys):
+    with pytest.raises(SystemExit):
+        main(["se", "--channel", "hardmax", "--rho", "0"])
+    assert "argument --alpha-bar" in capsys.readouterr().err
+
+
+def test_non_convergence_exits_nonzero(capsys):
+    code, out = _run(capsys, BASE + ["--max-iter", "2", "--json"])
+    assert code == 1 and json.loads(out)["converged"] is False
