@@ -1,0 +1,123 @@
+"""The one NetCDF writer of the project: CF attributes, provenance, compression, atomic write."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import tempfile
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from aim import __version__
+
+REFERENCES = "arXiv:2506.01582 (Boncoraglio, Troiani, Erba, Zdeborova, NeurIPS 2025)"
+_PACKAGES = ("numpy", "scipy", "xarray", "netCDF4", "matplotlib", "snakemake")
+
+
+def format_value(x: float) -> str:
+    """The one spelling of a float in file names: shortest round-trip decimal, or 'inf'.
+
+    float(format_value(x)) == x for every finite x and for inf.
+    """
+    x = float(x)
+    if np.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    return np.format_float_positional(x, trim="-")
+
+
+def git_state(path: str | os.PathLike = ".") -> dict:
+    """Commit and dirty flag of the checkout holding `path` (or 'unknown' outside git)."""
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=path, capture_output=True, text=True, check=True, timeout=20
+        ).stdout.strip()
+
+    try:
+        return {"commit": git("rev-parse", "HEAD"), "dirty": bool(git("status", "--porcelain"))}
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": "unknown", "dirty": None}
+
+
+def package_versions() -> dict[str, str]:
+    versions = {"aim": __version__}
+    for name in _PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return str(value)
+    return value
+
+
+def annotate(ds: xr.Dataset, title: str, parameters: dict, settings: dict | None = None) -> None:
+    """Add the CF global attributes and the provenance (as JSON strings) in place."""
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    ds.attrs.update(
+        Conventions="CF-1.10",
+        title=title,
+        source=f"aim {__version__}",
+        history=f"{now} created by aim {__version__}",
+        references=REFERENCES,
+        provenance_git=json.dumps(git_state(Path(__file__).parent)),
+        provenance_parameters=json.dumps(_jsonable(parameters), sort_keys=True),
+        provenance_packages=json.dumps(package_versions(), sort_keys=True),
+        provenance_solver=json.dumps(_jsonable(settings or {}), sort_keys=True),
+    )
+
+
+def _check_metadata(ds: xr.Dataset) -> None:
+    for name, var in ds.variables.items():
+        if "long_name" not in var.attrs or "units" not in var.attrs:
+            raise ValueError(f"variable {name!r} needs long_name and units attributes")
+
+
+def write_dataset(ds: xr.Dataset, path: str | os.PathLike) -> Path:
+    """Write ds to NetCDF atomically: a temporary file in the same folder, then a rename.
+
+    An interrupted write leaves no file at `path` (and removes its temporary file), so a
+    partial dataset can never pass for a result.
+    """
+    _check_metadata(ds)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    encoding = {
+        name: {"zlib": True, "complevel": 4}
+        for name, var in ds.data_vars.items()
+        if var.dtype.kind in "fiub"
+    }
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        ds.to_netcdf(tmp, engine="netcdf4", encoding=encoding)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def read_dataset(path: str | os.PathLike) -> xr.Dataset:
+    """Open a dataset fully into memory (and close the file)."""
+    with xr.open_dataset(path) as ds:
+        return ds.load()
+
+
+def parameters(ds: xr.Dataset) -> dict:
+    return json.loads(ds.attrs["provenance_parameters"])

@@ -1,0 +1,162 @@
+"""The paper's figures, drawn from aggregated datasets only (no solver is ever called)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import seaborn as sns  # noqa: E402
+import xarray as xr  # noqa: E402
+
+FIGSIZE = (6.8, 2.35)  # inches, as in the paper
+RHO_PALETTE = {
+    0.05: "#577590",
+    0.1: "#4d908e",
+    0.2: "#43aa8b",
+    0.3: "#6aa84f",
+    0.5: "#90be6d",
+    1.0: "#f9c74f",
+    2.0: "#f8961e",
+    5.0: "#f3722c",
+}  # the paper's colours; 0.3 (softmax only) sits between 0.2 and 0.5
+
+
+def rho_colour(rho: float) -> str:
+    return RHO_PALETTE.get(round(float(rho), 6), "#7f7f7f")
+
+
+def _style():
+    return (
+        sns.axes_style("ticks")
+        | {"axes.grid": False}
+        | sns.plotting_context("paper", font_scale=0.8)
+    )
+
+
+def _unconverged(ax, x, y, converged, colour):
+    """Points whose solver hit its cap are drawn hollow, never as a plain result."""
+    bad = np.asarray(converged) == 0
+    if bad.any():
+        ax.plot(np.asarray(x)[bad], np.asarray(y)[bad], "o", mfc="none", mec=colour, ms=4)
+
+
+def _curve(ax, ds_rho: xr.Dataset, x, colour, label, var="mmse", conv="converged"):
+    keep = np.isfinite(ds_rho[var].values)
+    xv, yv = np.asarray(x)[keep], ds_rho[var].values[keep]
+    ax.plot(xv, yv, color=colour, lw=1.2, label=label)
+    _unconverged(ax, xv, yv, ds_rho[conv].values[keep], colour)
+
+
+def plot_hardmax(ds: xr.Dataset) -> plt.Figure:
+    """Left: error vs alpha for several rho; right: error vs alpha / rho with the rho -> 0
+    curve and the weak-recovery threshold."""
+    with plt.rc_context(_style()):
+        fig, (left, right) = plt.subplots(1, 2, figsize=FIGSIZE, constrained_layout=True)
+        for rho in ds.rho.values:
+            sel = ds.sel(rho=rho)
+            label = rf"$\rho={rho:g}$"
+            if sel.in_alpha_panel:
+                _curve(left, sel, ds.alpha.values, rho_colour(rho), label)
+            if sel.in_alpha_bar_panel:
+                _curve(right, sel, ds.alpha.values / rho, rho_colour(rho), label)
+        _curve(
+            right,
+            ds,
+            ds.alpha_bar.values,
+            "black",
+            r"$\rho\to 0$",
+            var="mmse_rho0",
+            conv="converged_rho0",
+        )
+        threshold = float(ds.alpha_bar_weak)
+        right.axvline(threshold, color="black", lw=0.6, alpha=0.6)
+        right.annotate(
+            rf"$\bar\alpha_c={threshold:.4f}$",
+            (threshold, 0.05),
+            xytext=(3, 0),
+            textcoords="offset points",
+            fontsize=6,
+        )
+        left.set(
+            xscale="log",
+            yscale="log",
+            xlim=(0.03, 10),
+            ylim=(0.03, 1.1),
+            xlabel=r"$\alpha = n/d^2$",
+            ylabel="estimation error",
+        )
+        right.set(
+            xscale="log",
+            xlim=(0.1, 20),
+            ylim=(0, 1.05),
+            xlabel=r"$\alpha/\rho = n/(dr)$",
+            ylabel="estimation error",
+        )
+        left.legend(fontsize=6, frameon=False)
+        right.legend(fontsize=6, frameon=False, loc="lower left")
+        variant = ds.attrs["variant"]
+        title = (
+            "Hardmax, T = 2: exact derivative (Bayes-optimal)"
+            if variant == "exact"
+            else "Hardmax, T = 2: published derivative (paper's curves, not Bayes-optimal)"
+        )
+        fig.suptitle(title, fontsize=7)
+    return fig
+
+
+def plot_softmax(ds: xr.Dataset) -> plt.Figure:
+    """Left: T = 2 error vs alpha for several rho and the rho = inf line; right: the
+    universal curve against x = alpha (T^2 + T - 2)."""
+    with plt.rc_context(_style()):
+        fig, (left, right) = plt.subplots(1, 2, figsize=FIGSIZE, constrained_layout=True)
+        for rho in ds.rho.values:
+            _curve(left, ds.sel(rho=rho), ds.alpha.values, rho_colour(rho), rf"$\rho={rho:g}$")
+        if "mmse_rho_inf" in ds:
+            left.plot(ds.alpha, ds.mmse_rho_inf, "k--", lw=0.9, label=r"$\rho=\infty$")
+        left.set(
+            xlim=(0, 0.28),
+            ylim=(0, 1.02),
+            xlabel=r"$\alpha = n/d^2$ (T = 2)",
+            ylabel="estimation error",
+        )
+        left.legend(fontsize=6, frameon=False)
+        rho_u = ds.attrs["rho_universal"]
+        uni = ds.mmse_universal.isel(T=0)
+        right.plot(
+            ds.x,
+            uni,
+            color=rho_colour(rho_u),
+            lw=1.2,
+            label=rf"SE $\rho={rho_u:g}$, T = {', '.join(str(t) for t in ds.T.values)}",
+        )
+        right.set(
+            xscale="log",
+            xlim=(0.01, 1),
+            ylim=(0, 2.1),
+            xlabel=r"$\alpha\,(T^2+T-2)$",
+            ylabel="estimation error",
+        )
+        right.legend(fontsize=6, frameon=False)
+        fig.suptitle("Softmax attention: Bayes-optimal error", fontsize=7)
+    return fig
+
+
+PLOTTERS = {
+    "fig_hardmax": plot_hardmax,
+    "fig_hardmax_published": plot_hardmax,
+    "fig_softmax": plot_softmax,
+}
+
+
+def save_figure(fig: plt.Figure, *paths: str | Path) -> None:
+    for path in paths:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(
+            path, dpi=300, metadata={"CreationDate": None} if str(path).endswith(".pdf") else None
+        )
+    plt.close(fig)

@@ -1,0 +1,193 @@
+"""Workflow tests: dry runs, config validation, a real tiny run, incremental reruns."""
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+import yaml
+
+from aim.io import write_dataset
+
+REPO = Path(__file__).resolve().parents[1]
+FIGURES = ("fig_hardmax", "fig_hardmax_published", "fig_softmax")
+
+
+def snakemake(*args, cwd=REPO, check=True):
+    cmd = [sys.executable, "-m", "snakemake", "--cores", "2", *args]
+    result = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    if check and result.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def job_counts(output: str) -> dict[str, int]:
+    table = output.split("Job stats:")[1]
+    return {
+        m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)$", table, re.M) if m[1] != "total"
+    }
+
+
+def expected_counts(configfile: str) -> dict[str, int]:
+    cfg = yaml.safe_load((REPO / configfile).read_text())
+    hm, sm = cfg["hardmax"], cfg["softmax"]
+    rhos = set(hm["rho"]) | set(hm["rho_rescaled"])
+    softmax = {(2, r) for r in sm["rho"] + ["inf"]} | {(t, sm["rho_universal"]) for t in sm["T"]}
+    return {
+        "theory_hardmax": 2 * (len(rhos) + 1),
+        "theory_softmax": len(softmax),
+        "gather_hardmax": 2,
+        "gather_softmax": 1,
+        "plot": 3,
+        "all": 1,
+    }
+
+
+@pytest.mark.parametrize(
+    "configfile", ["config/config.yaml", "config/paper.yaml", "config/test.yaml"]
+)
+def test_dry_run_job_counts(configfile, tmp_path):
+    out = snakemake(
+        "-n",
+        "--configfile",
+        configfile,
+        "--directory",
+        str(tmp_path),
+        "--snakefile",
+        str(REPO / "Snakefile"),
+    ).stdout
+    assert job_counts(out) == expected_counts(configfile)
+
+
+def test_one_figure_builds_only_what_it_needs(tmp_path):
+    out = snakemake(
+        "-n",
+        "fig_softmax",
+        "--configfile",
+        "config/config.yaml",
+        "--directory",
+        str(tmp_path),
+        "--snakefile",
+        str(REPO / "Snakefile"),
+    ).stdout
+    counts = job_counts(out)
+    assert "theory_hardmax" not in counts and "gather_hardmax" not in counts
+    assert counts["plot"] == 1 and counts["gather_softmax"] == 1
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda c: c["hardmax"].__setitem__("rhos", c["hardmax"].pop("rho")), "rhos"),
+        (lambda c: c["softmax"].__setitem__("rho", [0.5, -0.1]), "-0.1"),
+        (lambda c: c.__setitem__("linear", {"rho": [0.5]}), "linear"),
+        (lambda c: c.__setitem__("figures", ["fig_linear"]), "fig_linear"),
+        (lambda c: c["solver"].__setitem__("damping", 1.5), "1.5"),
+    ],
+    ids=["misspelled-key", "negative-rho", "unknown-channel", "unknown-figure", "damping"],
+)
+def test_bad_config_rejected_at_parse_time(edit, message, tmp_path):
+    cfg = yaml.safe_load((REPO / "config/config.yaml").read_text())
+    edit(cfg)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(cfg))
+    result = snakemake(
+        "-n",
+        "--configfile",
+        str(bad),
+        "--directory",
+        str(tmp_path),
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        check=False,
+    )
+    assert result.returncode != 0
+    assert message in result.stdout + result.stderr
+    assert "Job stats" not in result.stdout
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    """The test config run for real in a copy of the workflow (so edits stay local)."""
+    root = tmp_path_factory.mktemp("pipeline")
+    for name in ("Snakefile", "workflow", "config", "envs", "aim"):
+        src = REPO / name
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, root / name)
+    snakemake("--configfile", "config/test.yaml", cwd=root)
+    return root
+
+
+def test_tiny_run_produces_figures_and_datasets(tiny_run):
+    for fig in FIGURES:
+        for ext in ("pdf", "png"):
+            assert (tiny_run / f"results/figures/{fig}.{ext}").stat().st_size > 10_000
+    files = list((tiny_run / "results").rglob("*.nc"))
+    assert len(files) == sum(
+        expected_counts("config/test.yaml")[r]
+        for r in ("theory_hardmax", "theory_softmax", "gather_hardmax", "gather_softmax")
+    )
+    for path in files:
+        with xr.open_dataset(path) as ds:
+            for key in ("Conventions", "title", "source", "history", "references"):
+                assert ds.attrs[key]
+            assert {"commit", "dirty"} <= json.loads(ds.attrs["provenance_git"]).keys()
+            assert json.loads(ds.attrs["provenance_parameters"])
+            assert "numpy" in json.loads(ds.attrs["provenance_packages"])
+            for var in ds.variables.values():
+                assert var.attrs["long_name"] and var.attrs["units"]
+            assert "converged" in ds
+
+
+def test_tiny_run_numbers_match_the_library(tiny_run):
+    with xr.open_dataset(tiny_run / "results/aggregated/fig_hardmax.nc") as ds:
+        assert ds.attrs["variant"] == "exact"
+        assert float(ds.alpha_bar_weak) == pytest.approx(0.4034106, abs=1e-6)
+        assert int(ds.converged.sum()) == int(np.isfinite(ds.mmse).sum())
+    with xr.open_dataset(tiny_run / "results/aggregated/fig_hardmax_published.nc") as ds:
+        assert "NOT the Bayes-optimal" in ds.attrs["variant_note"]
+    with xr.open_dataset(tiny_run / "results/aggregated/fig_softmax.nc") as ds:
+        assert ds.attrs["collapse_max_spread"] < 1e-10
+        # x = 0.4 at rho = 0.5: the shared doc's 0.3922
+        assert float(ds.mmse_universal.sel(T=2, x=0.4)) == pytest.approx(0.3922, abs=1e-4)
+
+
+def test_editing_plotting_code_reruns_only_plot_rules(tiny_run):
+    assert (
+        "Nothing to be done"
+        in snakemake("-n", "--configfile", "config/test.yaml", cwd=tiny_run).stdout
+    )
+    plotting = tiny_run / "aim/plotting.py"
+    plotting.write_text(plotting.read_text() + "\n# a colour tweak\n")
+    out = snakemake("-n", "--configfile", "config/test.yaml", cwd=tiny_run).stdout
+    assert job_counts(out) == {"plot": 3, "all": 1}
+
+
+def test_interrupted_write_leaves_no_result(tmp_path, monkeypatch):
+    ds = xr.Dataset(
+        {"mmse": ("alpha", np.ones(4), {"long_name": "e", "units": "1"})},
+        coords={"alpha": ("alpha", np.arange(4.0), {"long_name": "a", "units": "1"})},
+    )
+    target = tmp_path / "out.nc"
+
+    def crash(self, path, *args, **kwargs):
+        Path(path).write_bytes(b"CDF\x01 partial")
+        raise KeyboardInterrupt  # the job is killed mid-write
+
+    monkeypatch.setattr(xr.Dataset, "to_netcdf", crash)
+    with pytest.raises(KeyboardInterrupt):
+        write_dataset(ds, target)
+    assert not target.exists() and list(tmp_path.iterdir()) == []
+    monkeypatch.undo()
+    write_dataset(ds, target)
+    with xr.open_dataset(target) as back:
+        np.testing.assert_array_equal(back.mmse, 1.0)
+
+
+def test_writer_refuses_variables_without_metadata(tmp_path):
+    with pytest.raises(ValueError, match="long_name"):
+        write_dataset(xr.Dataset({"mmse": ("alpha", np.ones(2))}), tmp_path / "x.nc")
