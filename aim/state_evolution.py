@@ -62,33 +62,42 @@ def _check_rho(rho: float) -> None:
         raise ValueError(f"rho must be positive and finite, got {rho}")
 
 
-def solve_fixed_point(
-    channel, alpha, rho: float, settings: SolverSettings = SolverSettings()
-) -> FixedPoint:
-    """Damped iteration m <- mmse_S(1 / q_hat(Q0 - m)) from m = 1, for every alpha.
+def _iterate(update, start: np.ndarray, settings: SolverSettings):
+    """Damped vectorised iteration v <- update(idx, v[idx]) over the points not yet converged.
 
-    Points stop updating once their step falls below tol; a point that reaches
-    max_iter keeps its last iterate and is flagged converged = False.
+    A point stops updating once its step falls below tol; a point that reaches max_iter keeps
+    its last iterate and is flagged as not converged. Returns (values, converged, iterations).
     """
-    alpha = _check_grid(alpha)
-    _check_rho(rho)
-    Q0 = teacher_norm(rho)
-    m = np.ones_like(alpha)
-    converged = np.zeros(alpha.shape, bool)
-    iterations = np.zeros(alpha.shape, int)
+    values = start.astype(float)
+    converged = np.zeros(values.shape, bool)
+    iterations = np.zeros(values.shape, int)
     for it in range(1, settings.max_iter + 1):
         active = np.flatnonzero(~converged)
         if active.size == 0:
             break
-        q_hat = channel.q_hat(alpha[active], Q0 - m[active], Q0)
-        with np.errstate(divide="ignore"):
-            delta = np.where(q_hat > 0, 1.0 / q_hat, np.inf)
-        new = np.atleast_1d(mmse_S(delta, rho))
-        new = (1 - settings.damping) * new + settings.damping * m[active]
-        done = np.abs(new - m[active]) < settings.tol
-        m[active] = new
+        new = np.atleast_1d(update(active, values[active]))
+        new = (1 - settings.damping) * new + settings.damping * values[active]
+        done = np.abs(new - values[active]) < settings.tol
+        values[active] = new
         iterations[active] = it
         converged[active[done]] = True
+    return values, converged, iterations
+
+
+def solve_fixed_point(
+    channel, alpha, rho: float, settings: SolverSettings = SolverSettings()
+) -> FixedPoint:
+    """Damped iteration m <- mmse_S(1 / q_hat(Q0 - m)) from m = 1, for every alpha."""
+    alpha = _check_grid(alpha)
+    _check_rho(rho)
+    Q0 = teacher_norm(rho)
+
+    def update(idx, m):
+        q_hat = channel.q_hat(alpha[idx], Q0 - m, Q0)
+        with np.errstate(divide="ignore"):
+            return mmse_S(np.where(q_hat > 0, 1.0 / q_hat, np.inf), rho)
+
+    m, converged, iterations = _iterate(update, np.ones_like(alpha), settings)
     q = Q0 - m
     return FixedPoint(
         alpha,
@@ -190,22 +199,13 @@ def hardmax_small_rho(
     """
     alpha_bar = _check_grid(alpha_bar, "alpha_bar")
     channel = Hardmax(variant)
-    q = np.zeros_like(alpha_bar)
-    converged = np.zeros(alpha_bar.shape, bool)
-    iterations = np.zeros(alpha_bar.shape, int)
-    for it in range(1, settings.max_iter + 1):
-        active = np.flatnonzero(~converged)
-        if active.size == 0:
-            break
-        e_out = channel.output_term(q[active], 1.0)
+
+    def update(idx, q):
         with np.errstate(divide="ignore"):
-            delta_bar = 1.0 / (2 * alpha_bar[active] * e_out)
-        new = np.where(delta_bar < 1, (1 - delta_bar) ** 2, 0.0)
-        new = (1 - settings.damping) * new + settings.damping * q[active]
-        done = np.abs(new - q[active]) < settings.tol
-        q[active] = new
-        iterations[active] = it
-        converged[active[done]] = True
+            delta_bar = 1.0 / (2 * alpha_bar[idx] * channel.output_term(q, 1.0))
+        return np.where(delta_bar < 1, (1 - delta_bar) ** 2, 0.0)
+
+    q, converged, iterations = _iterate(update, np.zeros_like(alpha_bar), settings)
     q_hat = 2 * alpha_bar * channel.output_term(q, 1.0)
     return FixedPoint(
         alpha_bar,
