@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import xarray as xr
 
 from aim.curves import with_metadata
-from aim.io import annotate
+from aim.io import annotate, parameters
 
 VARIANT_NOTES = {
     "exact": "exact derivative of the hardmax likelihood: the Bayes-optimal error",
@@ -56,7 +54,7 @@ def hardmax_figure(
             "variant": variant,
             "rho_alpha_panel": rho_alpha,
             "rho_alpha_bar_panel": rho_alpha_bar,
-            "inputs": [json.loads(c.attrs["provenance_parameters"]) for c in curves],
+            "inputs": [parameters(c) for c in curves],
         },
     )
     return ds
@@ -93,7 +91,7 @@ def softmax_figure(
         "Softmax: state evolution for the softmax figure",
         {
             "rho_universal": rho_universal,
-            "inputs": [json.loads(c.attrs["provenance_parameters"]) for c in left + universal],
+            "inputs": [parameters(c) for c in left + universal],
         },
     )
     return ds

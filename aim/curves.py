@@ -131,8 +131,7 @@ def softmax_curve(T: int, rho: float, x: dict) -> xr.Dataset:
     k = softmax_observations(T)
     ds = _fixed_point_dataset(softmax_state_evolution(xs / k, T, rho), "alpha")
     ds = ds.assign_coords(x=("alpha", xs), rho=rho, T=T)
-    x_pr = softmax_perfect_recovery(rho) if np.isfinite(rho) else 1.0
-    ds["alpha_perfect"] = x_pr / k
+    ds["alpha_perfect"] = softmax_perfect_recovery(rho) / k
     ds = with_metadata(ds, {"alpha_perfect": ("perfect-recovery sample ratio", "1")})
     annotate(
         ds,

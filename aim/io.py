@@ -120,4 +120,5 @@ def read_dataset(path: str | os.PathLike) -> xr.Dataset:
 
 
 def parameters(ds: xr.Dataset) -> dict:
+    """The job parameters a dataset was computed with."""
     return json.loads(ds.attrs["provenance_parameters"])

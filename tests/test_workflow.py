@@ -88,8 +88,16 @@ def test_one_figure_builds_only_what_it_needs(tmp_path):
         (lambda c: c.__setitem__("linear", {"rho": [0.5]}), "linear"),
         (lambda c: c.__setitem__("figures", ["fig_linear"]), "fig_linear"),
         (lambda c: c["solver"].__setitem__("damping", 1.5), "1.5"),
+        (lambda c: c["hardmax"]["alpha"].__setitem__("min", 20), "hardmax.alpha"),
     ],
-    ids=["misspelled-key", "negative-rho", "unknown-channel", "unknown-figure", "damping"],
+    ids=[
+        "misspelled-key",
+        "negative-rho",
+        "unknown-channel",
+        "unknown-figure",
+        "damping",
+        "reversed-range",
+    ],
 )
 def test_bad_config_rejected_at_parse_time(edit, message, tmp_path):
     cfg = yaml.safe_load((REPO / "config/config.yaml").read_text())

@@ -6,6 +6,29 @@ from aim.io import format_value
 
 validate(config, "../schemas/config.schema.yaml")
 
+
+def check_ranges(cfg):
+    """What the schema cannot say: each range's lower end lies below its upper end."""
+    ranges = {
+        "hardmax.alpha": (
+            cfg["hardmax"]["alpha"]["min"],
+            cfg["hardmax"]["alpha"]["max"],
+        ),
+        "hardmax.alpha_bar": (
+            cfg["hardmax"]["alpha_bar"]["min"],
+            cfg["hardmax"]["alpha_bar"]["max"],
+        ),
+        "softmax.x": (cfg["softmax"]["x"]["min_log"], cfg["softmax"]["x"]["max"]),
+    }
+    for key, (lo, hi) in ranges.items():
+        if not lo < hi:
+            raise ValueError(
+                f"config {key}: the lower end {lo} must be below the upper end {hi}"
+            )
+
+
+check_ranges(config)
+
 AIM = Path(workflow.basedir) / "aim"
 # The aim modules each stage imports: declared as inputs so that editing one reruns
 # exactly the jobs that use it.
