@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 
 from aim.curves import with_metadata
@@ -22,11 +23,101 @@ def _stack_over_rho(curves: list[xr.Dataset], names: list[str]) -> xr.Dataset:
     return xr.concat(parts, dim="rho", join="outer")
 
 
+_AMP_ATTRS = {
+    "amp_mse_mean": ("GAMP-RIE error, mean over seeds", "1"),
+    "amp_mse_std": ("GAMP-RIE error, standard deviation over seeds (ddof 1)", "1"),
+    "amp_seeds": ("GAMP-RIE seeds at the point", "1"),
+    "amp_converged": ("fraction of GAMP-RIE seeds whose step fell below tol", "1"),
+    "alpha_amp": ("sample ratio n / d^2 of the GAMP-RIE points", "1"),
+    "x_amp": ("alpha (T^2 + T - 2) of the GAMP-RIE points", "1"),
+}
+
+
+def amp_points(runs: list[xr.Dataset], key: str, axis: str) -> xr.Dataset:
+    """Mean, std and count over seeds of the AMP error at each (key, axis) point, and the
+    fraction of seeds that converged; the axis dimension is named f"{axis}_amp"."""
+    name = f"{axis}_amp"
+    table = pd.concat(
+        pd.DataFrame(
+            {
+                key: np.full(ds.seed.size, ds[key].item()),
+                name: np.full(ds.seed.size, round(float(ds[axis]), 12)),
+                "mse": ds.mse.values,
+                "converged": ds.converged.values.astype(float),
+            }
+        )
+        for ds in runs
+    )
+    stats = table.groupby([key, name])
+    out = xr.Dataset(
+        {
+            "amp_mse_mean": stats.mse.mean().to_xarray(),
+            "amp_mse_std": stats.mse.std(ddof=1).to_xarray(),
+            "amp_seeds": stats.mse.count().to_xarray().fillna(0).astype(np.int32),
+            "amp_converged": stats.converged.mean().to_xarray(),
+        }
+    )
+    out.attrs["amp_d"] = sorted({int(ds.d) for ds in runs})
+    return with_metadata(out, _AMP_ATTRS)
+
+
+_GD_ATTRS = {
+    "gd_single_mean": ("GD single-run error: mean over draws of the students' mean", "1"),
+    "gd_single_std": ("GD single-run error: std over draws of the students' mean", "1"),
+    "gd_averaged_mean": ("GD error of the students' averaged S_hat: mean over draws", "1"),
+    "gd_averaged_std": ("GD error of the students' averaged S_hat: std over draws", "1"),
+    "gd_draws": ("(teacher, data) draws at the point", "1"),
+    "x_gd": ("alpha (T^2 + T - 2) of the GD points", "1"),
+}
+
+
+def gd_points(runs: list[xr.Dataset]) -> xr.Dataset:
+    """Per (T, x_gd): mean and std over draws of the single-run error (each draw's mean
+    over its students) and of the averaged-estimate error, and the number of draws."""
+    table = pd.DataFrame(
+        {
+            "T": [int(ds["T"]) for ds in runs],
+            "x_gd": [round(float(ds.x), 12) for ds in runs],
+            "single": [float(ds.single_mse.mean()) for ds in runs],
+            "averaged": [float(ds.averaged_mse) for ds in runs],
+        }
+    )
+    stats = table.groupby(["T", "x_gd"])
+    out = xr.Dataset(
+        {
+            "gd_single_mean": stats.single.mean().to_xarray(),
+            "gd_single_std": stats.single.std(ddof=1).to_xarray(),
+            "gd_averaged_mean": stats.averaged.mean().to_xarray(),
+            "gd_averaged_std": stats.averaged.std(ddof=1).to_xarray(),
+            "gd_draws": stats.single.count().to_xarray().fillna(0).astype(np.int32),
+        }
+    )
+    out.attrs.update(
+        gd_d=sorted({int(ds.d) for ds in runs}),
+        gd_students=sorted({int(ds.student.size) for ds in runs}),
+    )
+    return with_metadata(out, _GD_ATTRS)
+
+
+def _with_amp(ds: xr.Dataset, runs: list[xr.Dataset], key: str, axis: str) -> xr.Dataset:
+    if not runs:
+        return ds
+    amp = amp_points(runs, key, axis)
+    merged = xr.merge([ds, amp], join="outer", combine_attrs="override")
+    merged.attrs["amp_d"] = amp.attrs["amp_d"]
+    return with_metadata(merged, _AMP_ATTRS)
+
+
 def hardmax_figure(
-    curves: list[xr.Dataset], limit: xr.Dataset, rho_alpha: list, rho_alpha_bar: list
+    curves: list[xr.Dataset],
+    limit: xr.Dataset,
+    rho_alpha: list,
+    rho_alpha_bar: list,
+    amp: list[xr.Dataset] = (),
 ) -> xr.Dataset:
     """Hardmax figure data: mmse(rho, alpha) for every rho (NaN off each rho's grid), the
-    rho -> 0 curve on alpha_bar, the threshold, and which rho goes in which panel."""
+    rho -> 0 curve on alpha_bar, the threshold, which rho goes in which panel, and the
+    AMP points (rho, alpha_amp)."""
     variant = limit.attrs["variant"]
     ds = _stack_over_rho(curves, ["mmse", "converged"])
     rho = ds.rho.values
@@ -35,7 +126,7 @@ def hardmax_figure(
     ds["mmse_rho0"] = limit.mmse.drop_vars(["rho", "T"]).rename("mmse_rho0")
     ds["converged_rho0"] = limit.converged.drop_vars(["rho", "T"])
     ds["alpha_bar_weak"] = limit.alpha_bar_weak.drop_vars(["rho", "T"])
-    ds = ds.drop_vars("T", errors="ignore")
+    ds = _with_amp(ds.drop_vars("T", errors="ignore"), list(amp), "rho", "alpha")
     with_metadata(
         ds,
         {
@@ -54,17 +145,22 @@ def hardmax_figure(
             "variant": variant,
             "rho_alpha_panel": rho_alpha,
             "rho_alpha_bar_panel": rho_alpha_bar,
-            "inputs": [parameters(c) for c in curves],
+            "inputs": [parameters(c) for c in [*curves, limit, *amp]],
         },
     )
     return ds
 
 
 def softmax_figure(
-    left: list[xr.Dataset], universal: list[xr.Dataset], rho_universal: float
+    left: list[xr.Dataset],
+    universal: list[xr.Dataset],
+    rho_universal: float,
+    amp: list[xr.Dataset] = (),
+    gd: list[xr.Dataset] = (),
 ) -> xr.Dataset:
-    """Softmax figure data: T = 2 curves over rho (left) and the curves at rho_universal for
-    every T against x (right), whose spread across T is recorded as a check of the collapse."""
+    """Softmax figure data: T = 2 curves over rho (left), the curves at rho_universal for
+    every T against x (right; their spread across T is recorded as a check of the
+    collapse), the AMP points (T, x_amp) and the GD points (T, x_gd)."""
     finite = [c for c in left if np.isfinite(float(c.rho))]
     line = [c for c in left if not np.isfinite(float(c.rho))]
     ds = _stack_over_rho(finite, ["mmse", "converged", "alpha_perfect"])
@@ -76,6 +172,12 @@ def softmax_figure(
     ]
     uni = xr.concat(per_t, dim="T").rename("mmse_universal")
     ds = xr.merge([ds.drop_vars(["T", "x"], errors="ignore"), uni.to_dataset()])
+    ds = _with_amp(ds, list(amp), "T", "x")
+    if gd:
+        points = gd_points(list(gd))
+        ds = xr.merge([ds, points], join="outer", combine_attrs="override")
+        ds.attrs.update(points.attrs)
+        with_metadata(ds, _GD_ATTRS | _AMP_ATTRS)
     spread = float(np.nanmax(uni.max("T") - uni.min("T")))
     with_metadata(
         ds,
@@ -91,7 +193,7 @@ def softmax_figure(
         "Softmax: state evolution for the softmax figure",
         {
             "rho_universal": rho_universal,
-            "inputs": [parameters(c) for c in left + universal],
+            "inputs": [parameters(c) for c in [*left, *universal, *amp, *gd]],
         },
     )
     return ds

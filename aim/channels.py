@@ -1,7 +1,9 @@
-"""Output channels of the attention-indexed model and their state-evolution terms.
+"""Output channels of the attention-indexed model.
 
-Each channel turns the overlap q (out of Q0) into the conjugate overlap q_hat at sample
-ratio alpha. Natural coordinates throughout: h_aa has variance 2 Q0, h_ab (a != b) Q0.
+Each channel gives the labels y of attention indices h (natural coordinates, (n, T, T)),
+the AMP denoiser g_out(y, omega, V) = d log Z_out / d omega in isotropic z-coordinates
+(see aim.coordinates), and the state-evolution map from the overlap q (out of Q0) to the
+conjugate overlap q_hat at sample ratio alpha.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ from functools import lru_cache
 
 import numpy as np
 from scipy.interpolate import CubicSpline
-from scipy.special import log_ndtr
+from scipy.special import log_ndtr, softmax
 
-from aim.gaussian import bivariate_normal_pdf, log_bivariate_normal_cdf, normal_pdf
+from aim.coordinates import to_z, z_scale
+from aim.gaussian import bivariate_normal_pdf, log_bivariate_normal_cdf
 
 VARIANTS = ("exact", "published")
 
@@ -40,6 +43,25 @@ class Softmax:
         with np.errstate(divide="ignore"):
             return softmax_observations(self.T) * np.asarray(alpha) / (Q0 - np.asarray(q))
 
+    def labels(self, h: np.ndarray) -> np.ndarray:
+        """Row-wise softmax of beta h."""
+        return softmax(self.beta * h, axis=-1)
+
+    def g_out(self, y: np.ndarray, omega: np.ndarray, V: float) -> np.ndarray:
+        """Posterior-mean shift in z-coordinates, (n, K) for omega of shape (n, K).
+
+        y fixes h up to one global shift c: h_ab = c + psi_ab with psi_ab = h_ab - h_TT,
+        read from phi_ab = log(y_ab / y_aT) / beta as psi_ab = phi_ab + phi_Ta. Under the
+        isotropic prior N(omega, V) on z, c is Gaussian around
+        c* = (sum_k tau_k omega_k - sum_k tau_k^2 psi_k) / T^2.
+        """
+        log_y = np.log(y)
+        phi = (log_y - log_y[..., -1:]) / self.beta
+        psi_z = to_z(phi + phi[..., -1, :, None])
+        tau = z_scale(self.T)
+        c = (omega - psi_z) @ tau / self.T**2
+        return (c[..., None] * tau + psi_z - omega) / V
+
 
 # --- hardmax, T = 2 -------------------------------------------------------------------
 #
@@ -50,6 +72,31 @@ class Softmax:
 _CORR = np.array([[1.0, 1.0 / 3.0], [1.0 / 3.0, 1.0]])
 _CORR_INV = np.linalg.inv(_CORR)
 _CORR_DET = np.linalg.det(_CORR)
+_LOG_SQRT_2PI = 0.5 * np.log(2 * np.pi)
+
+
+def _hardmax_log_terms(K1: np.ndarray, K2: np.ndarray, c, variant: str):
+    """log Z, log D1, log D2 for one label pattern: Z = Phi2(K1, K2; c), D_i the slopes.
+
+    `exact` uses D1 = phi(K1) Phi((K2 - c K1) / sqrt(1 - c^2)) (the true derivative of Z);
+    `published` uses the bivariate density phi2(K1, K2; c) for D1 and D2 (the authors' code).
+    """
+    c = np.asarray(c, float)
+    log_z = log_bivariate_normal_cdf(K1, K2, c)
+    if variant == "exact":
+        sc = np.sqrt(1.0 - c * c)
+        log_d1 = -_LOG_SQRT_2PI - 0.5 * K1**2 + log_ndtr((K2 - c * K1) / sc)
+        log_d2 = -_LOG_SQRT_2PI - 0.5 * K2**2 + log_ndtr((K1 - c * K2) / sc)
+    else:
+        log_d1 = log_d2 = np.log(bivariate_normal_pdf(0.0, 0.0, c)) - 0.5 * (
+            K1**2 - 2 * c * K1 * K2 + K2**2
+        ) / (1 - c * c)
+    return log_z, log_d1, log_d2
+
+
+def _check_variant(variant: str) -> None:
+    if variant not in VARIANTS:
+        raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
 
 
 def hardmax_integrand(k1: np.ndarray, k2: np.ndarray, variant: str = "exact") -> np.ndarray:
@@ -57,26 +104,13 @@ def hardmax_integrand(k1: np.ndarray, k2: np.ndarray, variant: str = "exact") ->
 
     For pattern (s1, s2) the likelihood is Z = Phi2(s1 k1, s2 k2; s1 s2 / 3) and the
     pattern contributes (2 D1^2 + 2 D2^2 + (s1 D1 + s2 D2)^2) / Z, evaluated in log space.
-    `exact` uses D1 = phi(K1) Phi((K2 - c K1) / sqrt(1 - c^2)) (the true derivative of Z);
-    `published` uses the bivariate density phi2(K1, K2; c) for D1 and D2 (the authors' code).
     """
-    if variant not in VARIANTS:
-        raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
+    _check_variant(variant)
     k1, k2 = np.broadcast_arrays(np.asarray(k1, float), np.asarray(k2, float))
     total = np.zeros(k1.shape)
     for s1 in (1.0, -1.0):
         for s2 in (1.0, -1.0):
-            c = s1 * s2 / 3.0
-            K1, K2 = s1 * k1, s2 * k2
-            log_z = log_bivariate_normal_cdf(K1, K2, c)
-            if variant == "exact":
-                sc = np.sqrt(1.0 - c * c)
-                log_d1 = np.log(normal_pdf(1.0)) + 0.5 - 0.5 * K1**2 + log_ndtr((K2 - c * K1) / sc)
-                log_d2 = np.log(normal_pdf(1.0)) + 0.5 - 0.5 * K2**2 + log_ndtr((K1 - c * K2) / sc)
-            else:
-                log_d1 = log_d2 = np.log(bivariate_normal_pdf(0.0, 0.0, c)) - 0.5 * (
-                    K1**2 - 2 * c * K1 * K2 + K2**2
-                ) / (1 - c * c)
+            log_z, log_d1, log_d2 = _hardmax_log_terms(s1 * k1, s2 * k2, s1 * s2 / 3.0, variant)
             d1 = np.exp(log_d1 - 0.5 * log_z)
             d2 = np.exp(log_d2 - 0.5 * log_z)
             total += 2 * d1**2 + 2 * d2**2 + (s1 * d1 + s2 * d2) ** 2
@@ -201,8 +235,7 @@ class Hardmax:
     def __post_init__(self) -> None:
         if self.T != 2:
             raise ValueError(f"the hardmax channel is solved for T = 2 only, got T = {self.T}")
-        if self.variant not in VARIANTS:
-            raise ValueError(f"variant must be one of {VARIANTS}, got {self.variant!r}")
+        _check_variant(self.variant)
 
     def output_term(self, q, Q0):
         """E[2 G_11^2 + 2 G_22^2 + G_12^2] at overlap q out of Q0."""
@@ -213,3 +246,38 @@ class Hardmax:
 
     def q_hat(self, alpha, q, Q0):
         return 2 * np.asarray(alpha) * self.output_term(q, Q0)
+
+    def labels(self, h: np.ndarray) -> np.ndarray:
+        """One-hot rows: y_a picks argmax_b h_ab."""
+        return (h == h.max(axis=-1, keepdims=True)).astype(float)
+
+    def g_out(self, y: np.ndarray, omega: np.ndarray, V: float) -> np.ndarray:
+        """d log Z_out / d omega in z-coordinates (z_11, z_12, z_22), shape (n, 3).
+
+        Row a picks the diagonal (s_a = +1) or not; h_aa - h_12 = z_aa - z_12 / sqrt(2)
+        has variance 3 V / 2 under the isotropic prior, and the two differences have
+        correlation 1/3, so Z_out = Phi2(kappa_1, kappa_2; s_1 s_2 / 3).
+        """
+        s1 = np.where(y[:, 0, 0] > y[:, 0, 1], 1.0, -1.0)
+        s2 = np.where(y[:, 1, 1] > y[:, 1, 0], 1.0, -1.0)
+        r = np.sqrt(1.5 * V)
+        off = omega[:, 1] / np.sqrt(2.0)
+        kappa1, kappa2 = s1 * (omega[:, 0] - off) / r, s2 * (omega[:, 2] - off) / r
+        log_z, log_d1, log_d2 = _hardmax_log_terms(kappa1, kappa2, s1 * s2 / 3.0, self.variant)
+        g11 = s1 * np.exp(log_d1 - log_z) / r
+        g22 = s2 * np.exp(log_d2 - log_z) / r
+        return np.stack([g11, -(g11 + g22) / np.sqrt(2.0), g22], axis=-1)
+
+
+CHANNELS = ("softmax", "hardmax")
+
+
+def make_channel(name: str, T: int = 2, variant: str | None = None, beta: float = 1.0):
+    """Channel by name: softmax (any T >= 2, beta) or hardmax (T = 2, exact | published)."""
+    if name == "softmax":
+        if variant is not None:
+            raise ValueError("variant applies to the hardmax channel only")
+        return Softmax(T, beta)
+    if name == "hardmax":
+        return Hardmax(variant or "exact", T)
+    raise ValueError(f"channel must be one of {CHANNELS}, got {name!r}")

@@ -1,4 +1,4 @@
-"""Command line: single state-evolution solves and thresholds (python -m aim ...)."""
+"""Command line: state-evolution solves, thresholds, single AMP and GD runs (python -m aim)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,13 @@ import json
 import math
 
 import numpy as np
+import torch
 
 from aim import __version__
-from aim.channels import VARIANTS, softmax_observations
+from aim.amp import AmpSettings, gamp_rie
+from aim.channels import CHANNELS, VARIANTS, Softmax, make_channel, softmax_observations
+from aim.data import sample_problem
+from aim.gd import DTYPES, GdSettings, init_seeds_for, train_students
 from aim.state_evolution import (
     SolverSettings,
     hardmax_small_rho,
@@ -20,8 +24,6 @@ from aim.state_evolution import (
     softmax_small_rho_thresholds,
     softmax_state_evolution,
 )
-
-CHANNELS = ("softmax", "hardmax")
 
 
 class UsageError(Exception):
@@ -55,10 +57,75 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--max-iter", type=int, default=5000)
     th = sub.add_parser("thresholds", help="recovery thresholds")
     _common(th)
+    amp = sub.add_parser("amp", help="one GAMP-RIE run on a sampled teacher")
+    _common(amp)
+    amp.add_argument("--alpha", type=float, required=True, help="samples per d^2")
+    amp.add_argument("--d", type=int, required=True, help="token dimension")
+    amp.add_argument("--seed", type=int, default=0, help="seed of teacher, tokens, labels")
+    amp.add_argument("--damping", type=float, default=0.5)
+    amp.add_argument("--tol", type=float, default=1e-5)
+    amp.add_argument("--max-iter", type=int, default=100)
+    gd = sub.add_parser("gd", help="K students trained by full-batch Adam (softmax channel)")
+    gd.add_argument("--T", type=int, default=2, help="tokens per sequence (default 2)")
+    gd.add_argument("--rho", type=float, required=True, help="width ratio r/d")
+    gd.add_argument("--alpha", type=float, required=True, help="samples per d^2")
+    gd.add_argument("--d", type=int, required=True, help="token dimension")
+    gd.add_argument("--students", type=int, default=32, help="K students trained at once")
+    gd.add_argument("--steps", type=int, default=1000)
+    gd.add_argument("--lr", type=float, default=0.1)
+    gd.add_argument("--beta", type=float, default=1.0, help="softmax inverse temperature")
+    gd.add_argument("--seed", type=int, default=0, help="seed of teacher, tokens, labels")
+    gd.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    gd.add_argument("--dtype", choices=tuple(DTYPES), default="float32")
+    gd.add_argument("--threads", type=int, help="torch CPU threads (default: torch's)")
+    gd.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
 
+def _check_settings(settings_class, *values) -> None:
+    try:
+        settings_class(*values)
+    except ValueError as err:
+        name = str(err).split()[0].replace("_", "-")
+        raise UsageError(f"argument --{name}: {err}") from None
+
+
+def _validate_amp(args: argparse.Namespace) -> None:
+    if args.rho == 0 or math.isinf(args.rho):
+        raise UsageError(f"argument --rho: AMP needs a finite rho > 0, got {args.rho}")
+    if not math.isfinite(args.alpha) or args.alpha <= 0:
+        raise UsageError(f"argument --alpha: must be finite and > 0, got {args.alpha}")
+    if args.d < 2:
+        raise UsageError(f"argument --d: must be >= 2, got {args.d}")
+    if round(args.rho * args.d) < 1:
+        raise UsageError(f"argument --d: rho d = {args.rho * args.d:g} rounds to rank 0")
+    if args.seed < 0:
+        raise UsageError(f"argument --seed: must be >= 0, got {args.seed}")
+    _check_settings(AmpSettings, args.damping, args.tol, args.max_iter)
+
+
+def _validate_gd(args: argparse.Namespace) -> None:
+    if args.T < 2:
+        raise UsageError(f"argument --T: must be >= 2, got {args.T}")
+    if not (math.isfinite(args.rho) and args.rho > 0):
+        raise UsageError(f"argument --rho: GD needs a finite rho > 0, got {args.rho}")
+    if not (math.isfinite(args.alpha) and args.alpha > 0):
+        raise UsageError(f"argument --alpha: must be finite and > 0, got {args.alpha}")
+    if args.d < 2 or round(args.rho * args.d) < 1:
+        raise UsageError(f"argument --d: need d >= 2 and rank round(rho d) >= 1, got {args.d}")
+    for name in ("students", "threads"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            raise UsageError(f"argument --{name}: must be >= 1, got {value}")
+    if args.seed < 0:
+        raise UsageError(f"argument --seed: must be >= 0, got {args.seed}")
+    _check_settings(GdSettings, args.steps, args.lr, args.beta, args.dtype, args.device)
+
+
 def _validate(args: argparse.Namespace) -> None:
+    if args.command == "gd":
+        _validate_gd(args)
+        return
     if args.T < 2:
         raise UsageError(f"argument --T: must be >= 2, got {args.T}")
     if args.channel == "hardmax" and args.T != 2:
@@ -71,6 +138,8 @@ def _validate(args: argparse.Namespace) -> None:
         raise UsageError(f"argument --rho: must be >= 0, got {args.rho}")
     if math.isinf(args.rho) and args.channel == "hardmax":
         raise UsageError("argument --rho: rho = inf is available for softmax only")
+    if args.command == "amp":
+        _validate_amp(args)
     if args.command != "se":
         return
     if args.beta <= 0 or not math.isfinite(args.beta):
@@ -83,11 +152,7 @@ def _validate(args: argparse.Namespace) -> None:
         raise UsageError(f"argument {wanted}: required with --rho {args.rho:g}")
     if not math.isfinite(value) or value < 0:
         raise UsageError(f"argument {wanted}: must be finite and >= 0, got {value}")
-    try:
-        SolverSettings(args.damping, args.tol, args.max_iter)
-    except ValueError as err:
-        name = str(err).split()[0].replace("_", "-")
-        raise UsageError(f"argument --{name}: {err}") from None
+    _check_settings(SolverSettings, args.damping, args.tol, args.max_iter)
 
 
 def _finite(x) -> float | None:
@@ -147,12 +212,84 @@ def run_thresholds(args: argparse.Namespace) -> dict:
     return out | {"x_perfect": x_pr, "alpha_perfect": x_pr / softmax_observations(args.T)}
 
 
+def run_amp(args: argparse.Namespace) -> dict:
+    channel = make_channel(args.channel, args.T, args.variant)
+    teacher, x, y = sample_problem(channel, args.d, args.alpha, args.rho, args.seed)
+    settings = AmpSettings(args.damping, args.tol, args.max_iter)
+    result = gamp_rie(x, y, channel, args.rho, settings, teacher)
+    if args.channel == "softmax":
+        se = softmax_state_evolution(args.alpha, args.T, args.rho)
+    else:
+        se = hardmax_state_evolution(args.alpha, args.rho, channel.variant)
+    out = {"channel": args.channel, "T": args.T, "rho": args.rho, "alpha": args.alpha}
+    if args.channel == "hardmax":
+        out["variant"] = channel.variant
+    return out | {
+        "d": args.d,
+        "n": x.shape[0],
+        "seed": args.seed,
+        "mse": result.mse,
+        "predicted_mse": result.predicted_mse,
+        "se_mmse": float(se.mmse[0]),
+        "iterations": result.iterations,
+        "converged": result.converged,
+    }
+
+
+def run_gd(args: argparse.Namespace) -> dict:
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    channel = Softmax(args.T, args.beta)
+    teacher, x, y = sample_problem(channel, args.d, args.alpha, args.rho, args.seed)
+    settings = GdSettings(args.steps, args.lr, args.beta, args.dtype, args.device)
+    init_seeds = init_seeds_for(args.seed, args.students)
+    result = train_students(x, y, teacher, args.rho, init_seeds, settings)
+    se = softmax_state_evolution(args.alpha, args.T, args.rho)
+    return {
+        "channel": "softmax",
+        "T": args.T,
+        "rho": args.rho,
+        "alpha": args.alpha,
+        "x": args.alpha * softmax_observations(args.T),
+        "d": args.d,
+        "n": x.shape[0],
+        "seed": args.seed,
+        "students": args.students,
+        "device": args.device,
+        "single_mse": result.single_mse.tolist(),
+        "averaged_mse": result.averaged_mse,
+        "final_loss": float(result.final_loss.mean()),
+        "final_losses": result.final_loss.tolist(),
+        "se_mmse": float(se.mmse[0]),
+    }
+
+
+RUNNERS = {"se": run_se, "thresholds": run_thresholds, "amp": run_amp, "gd": run_gd}
+
+
 def _summary(result: dict) -> str:
     head = ", ".join(
         f"{k}={v}"
         for k, v in result.items()
         if k in ("channel", "variant", "T", "beta", "rho", "alpha", "alpha_bar")
     )
+    if "averaged_mse" in result:
+        single = np.asarray(result["single_mse"])
+        return (
+            f"softmax, T={result['T']}, rho={result['rho']}, alpha={result['alpha']} "
+            f"(x={result['x']:.4g}), d={result['d']}, n={result['n']}, seed={result['seed']}\n"
+            f"  GD error: single {single.mean():.6g} +- {single.std():.2g} "
+            f"({result['students']} students), averaged {result['averaged_mse']:.6g}; "
+            f"state evolution {result['se_mmse']:.6g}; final loss {result['final_loss']:.3g}"
+        )
+    if "predicted_mse" in result:
+        status = "converged" if result["converged"] else "NOT converged"
+        return (
+            f"{head}, d={result['d']}, n={result['n']}, seed={result['seed']}\n"
+            f"  AMP error = {result['mse']:.6g}  (predicted {result['predicted_mse']:.6g}, "
+            f"state evolution {result['se_mmse']:.6g}; {status}, "
+            f"{result['iterations']} iterations)"
+        )
     if "mmse" in result:
         status = "converged" if result["converged"] else "NOT converged"
         return (
@@ -182,6 +319,6 @@ def main(argv: list[str] | None = None) -> int:
         _validate(args)
     except UsageError as err:
         parser.exit(2, f"{parser.prog} {args.command}: error: {err}\n")
-    result = run_se(args) if args.command == "se" else run_thresholds(args)
+    result = RUNNERS[args.command](args)
     print(json.dumps(_strict_json(result), allow_nan=False) if args.json else _summary(result))
     return 0 if result.get("converged", True) else 1

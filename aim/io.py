@@ -16,7 +16,7 @@ import xarray as xr
 from aim import __version__
 
 REFERENCES = "arXiv:2506.01582 (Boncoraglio, Troiani, Erba, Zdeborova, NeurIPS 2025)"
-_PACKAGES = ("numpy", "scipy", "xarray", "netCDF4", "matplotlib", "snakemake")
+_PACKAGES = ("numpy", "scipy", "xarray", "netCDF4", "matplotlib", "snakemake", "torch")
 
 
 def format_value(x: float) -> str:

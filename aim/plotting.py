@@ -26,8 +26,15 @@ RHO_PALETTE = {
 }  # the paper's colours; 0.3 (softmax only) sits between 0.2 and 0.5
 
 
+T_PALETTE = {2: "#1b4965", 3: "#5fa8d3", 4: "#9d4edd", 5: "#e07a5f", 6: "#3d405b"}
+
+
 def rho_colour(rho: float) -> str:
     return RHO_PALETTE.get(round(float(rho), 6), "#7f7f7f")
+
+
+def t_colour(T: int) -> str:
+    return T_PALETTE.get(int(T), "#7f7f7f")
 
 
 def _style():
@@ -52,6 +59,56 @@ def _curve(ax, ds_rho: xr.Dataset, x, colour, label, var="mmse", conv="converged
     _unconverged(ax, xv, yv, ds_rho[conv].values[keep], colour)
 
 
+def _amp_dots(ax, points: xr.Dataset, x, colour, label=None):
+    """AMP mean +- std over seeds; hollow where some seed hit the iteration cap."""
+    keep = points.amp_seeds.values > 0
+    if not keep.any():
+        return
+    xv = np.asarray(x)[keep]
+    mean, std = points.amp_mse_mean.values[keep], points.amp_mse_std.values[keep]
+    done = points.amp_converged.values[keep] == 1
+    for mask, face in ((done, colour), (~done, "white")):
+        if mask.any():
+            ax.errorbar(
+                xv[mask],
+                mean[mask],
+                yerr=np.nan_to_num(std[mask]),
+                fmt="o",
+                ms=2.6,
+                mfc=face,
+                mec=colour,
+                ecolor=colour,
+                elinewidth=0.7,
+                capsize=1.2,
+                label=label,
+            )
+            label = None
+
+
+def _gd_marks(ax, points: xr.Dataset, x, colour, T):
+    """GD single ('+') and averaged ('x'): mean +- std over draws."""
+    keep = points.gd_draws.values > 0
+    if not keep.any():
+        return
+    for var, marker, label in (("single", "+", f"GD T = {T}"), ("averaged", "x", None)):
+        ax.errorbar(
+            np.asarray(x)[keep],
+            points[f"gd_{var}_mean"].values[keep],
+            yerr=np.nan_to_num(points[f"gd_{var}_std"].values[keep]),
+            fmt=marker,
+            ms=3.2,
+            mew=0.8,
+            color=colour,
+            elinewidth=0.5,
+            capsize=0,
+            label=label,
+        )
+
+
+def _amp_note(ds: xr.Dataset) -> str:
+    return f"dots: AMP, d = {', '.join(map(str, np.atleast_1d(ds.attrs['amp_d'])))}"
+
+
 def plot_hardmax(ds: xr.Dataset) -> plt.Figure:
     """Left: error vs alpha for several rho; right: error vs alpha / rho with the rho -> 0
     curve and the weak-recovery threshold."""
@@ -62,6 +119,8 @@ def plot_hardmax(ds: xr.Dataset) -> plt.Figure:
             label = rf"$\rho={rho:g}$"
             if sel.in_alpha_panel:
                 _curve(left, sel, ds.alpha.values, rho_colour(rho), label)
+                if "amp_mse_mean" in ds:
+                    _amp_dots(left, sel, ds.alpha_amp.values, rho_colour(rho))
             if sel.in_alpha_bar_panel:
                 _curve(right, sel, ds.alpha.values / rho, rho_colour(rho), label)
         _curve(
@@ -97,8 +156,10 @@ def plot_hardmax(ds: xr.Dataset) -> plt.Figure:
             xlabel=r"$\alpha/\rho = n/(dr)$",
             ylabel="estimation error",
         )
-        left.legend(fontsize=6, frameon=False)
+        left.legend(fontsize=6, frameon=False, loc="lower left")
         right.legend(fontsize=6, frameon=False, loc="lower left")
+        if "amp_mse_mean" in ds:
+            left.set_title(_amp_note(ds) + " (hollow: iteration cap)", fontsize=6)
         variant = ds.attrs["variant"]
         title = (
             "Hardmax, T = 2: exact derivative (Bayes-optimal)"
@@ -111,7 +172,8 @@ def plot_hardmax(ds: xr.Dataset) -> plt.Figure:
 
 def plot_softmax(ds: xr.Dataset) -> plt.Figure:
     """Left: T = 2 error vs alpha for several rho and the rho = inf line; right: the
-    universal curve against x = alpha (T^2 + T - 2)."""
+    universal curve against x = alpha (T^2 + T - 2) with GD ('+' single, 'x' averaged)
+    and AMP (dots) for each T."""
     with plt.rc_context(_style()):
         fig, (left, right) = plt.subplots(1, 2, figsize=FIGSIZE, constrained_layout=True)
         for rho in ds.rho.values:
@@ -134,6 +196,20 @@ def plot_softmax(ds: xr.Dataset) -> plt.Figure:
             lw=1.2,
             label=rf"SE $\rho={rho_u:g}$, T = {', '.join(str(t) for t in ds.T.values)}",
         )
+        notes = []
+        if "gd_single_mean" in ds:
+            for T in ds.T.values:
+                _gd_marks(right, ds.sel(T=T), ds.x_gd.values, t_colour(T), T)
+            d, k = (
+                ", ".join(map(str, np.atleast_1d(ds.attrs[a]))) for a in ("gd_d", "gd_students")
+            )
+            notes.append(f"GD: d = {d}, K = {k} (+ single, x averaged)")
+        if "amp_mse_mean" in ds:
+            for T in ds.T.values:
+                points = ds.sel(T=T)
+                _amp_dots(right, points, ds.x_amp.values, t_colour(T), f"AMP T = {T}")
+            notes.append(_amp_note(ds) + " (hollow: iteration cap)")
+        right.set_title("\n".join(notes), fontsize=5.5)
         right.set(
             xscale="log",
             xlim=(0.01, 1),

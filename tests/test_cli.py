@@ -102,3 +102,43 @@ def test_rho_zero_requires_alpha_bar(capsys):
 def test_non_convergence_exits_nonzero(capsys):
     code, out = _run(capsys, BASE + ["--max-iter", "2", "--json"])
     assert code == 1 and json.loads(out)["converged"] is False
+
+
+AMP = ["amp", "--channel", "hardmax", "--rho", "0.5", "--alpha", "0.6", "--d", "40"]
+
+
+def test_amp_prints_error_prediction_and_state_evolution(capsys):
+    code, out = _run(capsys, AMP + ["--seed", "3", "--max-iter", "60", "--json"])
+    result = json.loads(out)
+    assert {"mse", "predicted_mse", "iterations", "converged", "se_mmse", "n"} <= result.keys()
+    assert result["n"] == 960 and result["variant"] == "exact"
+    assert result["se_mmse"] == pytest.approx(0.168, abs=1e-3)
+    assert 0.05 < result["mse"] < 0.4  # d = 40: one seed, a loose finite-size band
+    assert code == (0 if result["converged"] else 1)
+
+
+def test_amp_same_seed_same_numbers(capsys):
+    argv = AMP + ["--channel", "softmax", "--T", "3", "--alpha", "0.04", "--json"]
+    first = json.loads(_run(capsys, argv)[1])
+    second = json.loads(_run(capsys, argv)[1])
+    assert first == second
+
+
+@pytest.mark.parametrize(
+    "change, name",
+    [
+        (["--d", "1"], "--d"),
+        (["--alpha", "0"], "--alpha"),
+        (["--rho", "0"], "--rho"),
+        (["--seed", "-1"], "--seed"),
+        (["--damping", "1"], "--damping"),
+        (["--tol", "0"], "--tol"),
+        (["--rho", "0.01", "--d", "10"], "--d"),  # rank 0
+    ],
+)
+def test_amp_bad_arguments_exit_nonzero_with_one_line(capsys, change, name):
+    with pytest.raises(SystemExit) as exc:
+        main(AMP + change)
+    err = capsys.readouterr().err
+    assert exc.value.code == 2
+    assert len(err.strip().splitlines()) == 1 and f"argument {name}" in err

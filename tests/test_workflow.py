@@ -33,12 +33,27 @@ def job_counts(output: str) -> dict[str, int]:
     }
 
 
+def seed_jobs(amp: dict) -> int:
+    per_job = amp.get("seeds_per_job", 4)
+    return -(-amp["seeds"] // per_job)  # ceil
+
+
+def gd_jobs(sm: dict) -> int:
+    gd = sm["gd"]
+    grid = np.geomspace(gd["alpha"]["min"], gd["alpha"]["max"], gd["alpha"]["points"])
+    points = sum(int(np.sum(grid * (t * t + t - 2) <= gd.get("x_max", np.inf))) for t in gd["T"])
+    return points * gd["draws"]
+
+
 def expected_counts(configfile: str) -> dict[str, int]:
     cfg = yaml.safe_load((REPO / configfile).read_text())
     hm, sm = cfg["hardmax"], cfg["softmax"]
     rhos = set(hm["rho"]) | set(hm["rho_rescaled"])
     softmax = {(2, r) for r in sm["rho"] + ["inf"]} | {(t, sm["rho_universal"]) for t in sm["T"]}
     return {
+        "amp_hardmax": 2 * len(hm["rho"]) * len(hm["amp"]["alpha"]) * seed_jobs(hm["amp"]),
+        "amp_softmax": len(sm["amp"]["T"]) * len(sm["amp"]["x"]) * seed_jobs(sm["amp"]),
+        "gd_softmax": gd_jobs(sm),
         "theory_hardmax": 2 * (len(rhos) + 1),
         "theory_softmax": len(softmax),
         "gather_hardmax": 2,
@@ -76,7 +91,7 @@ def test_one_figure_builds_only_what_it_needs(tmp_path):
         str(REPO / "Snakefile"),
     ).stdout
     counts = job_counts(out)
-    assert "theory_hardmax" not in counts and "gather_hardmax" not in counts
+    assert {"theory_hardmax", "gather_hardmax", "amp_hardmax"}.isdisjoint(counts)
     assert counts["plot"] == 1 and counts["gather_softmax"] == 1
 
 
@@ -89,6 +104,8 @@ def test_one_figure_builds_only_what_it_needs(tmp_path):
         (lambda c: c.__setitem__("figures", ["fig_linear"]), "fig_linear"),
         (lambda c: c["solver"].__setitem__("damping", 1.5), "1.5"),
         (lambda c: c["hardmax"]["alpha"].__setitem__("min", 20), "hardmax.alpha"),
+        (lambda c: c["softmax"]["amp"].__setitem__("d", 2), "2 is less than"),
+        (lambda c: c["hardmax"]["amp"].__setitem__("seed", 3), "'seed' was unexpected"),
     ],
     ids=[
         "misspelled-key",
@@ -97,6 +114,8 @@ def test_one_figure_builds_only_what_it_needs(tmp_path):
         "unknown-figure",
         "damping",
         "reversed-range",
+        "amp-tiny-d",
+        "amp-misspelled",
     ],
 )
 def test_bad_config_rejected_at_parse_time(edit, message, tmp_path):
@@ -137,7 +156,15 @@ def test_tiny_run_produces_figures_and_datasets(tiny_run):
     files = list((tiny_run / "results").rglob("*.nc"))
     assert len(files) == sum(
         expected_counts("config/test.yaml")[r]
-        for r in ("theory_hardmax", "theory_softmax", "gather_hardmax", "gather_softmax")
+        for r in (
+            "amp_hardmax",
+            "amp_softmax",
+            "gd_softmax",
+            "theory_hardmax",
+            "theory_softmax",
+            "gather_hardmax",
+            "gather_softmax",
+        )
     )
     for path in files:
         with xr.open_dataset(path) as ds:
@@ -162,6 +189,39 @@ def test_tiny_run_numbers_match_the_library(tiny_run):
         assert ds.attrs["collapse_max_spread"] < 1e-10
         # x = 0.4 at rho = 0.5: the shared doc's 0.3922
         assert float(ds.mmse_universal.sel(T=2, x=0.4)) == pytest.approx(0.3922, abs=1e-4)
+
+
+def test_tiny_run_gathers_amp_seeds(tiny_run):
+    """Mean, std and count in the aggregate equal those of the per-block AMP datasets."""
+    runs = sorted((tiny_run / "results/amp").glob("hardmax_exact_*.nc"))
+    errors = []
+    for path in runs:
+        with xr.open_dataset(path) as run:
+            errors.extend(run.mse.values)
+    errors = np.asarray(errors)
+    with xr.open_dataset(tiny_run / "results/aggregated/fig_hardmax.nc") as ds:
+        point = ds.sel(rho=0.5, alpha_amp=0.6)
+        assert int(point.amp_seeds) == errors.size == 2
+        assert float(point.amp_mse_mean) == pytest.approx(errors.mean(), rel=1e-12)
+        assert float(point.amp_mse_std) == pytest.approx(errors.std(ddof=1), rel=1e-12)
+        assert ds.attrs["amp_d"] == 30
+    with xr.open_dataset(tiny_run / "results/aggregated/fig_softmax.nc") as ds:
+        assert int(ds.amp_seeds.sel(T=2, x_amp=0.4)) == 2
+
+
+def test_tiny_run_gathers_gd_draws(tiny_run):
+    runs = sorted((tiny_run / "results/gd").glob("*.nc"))
+    single, averaged = [], []
+    for path in runs:
+        with xr.open_dataset(path) as run:
+            single.append(float(run.single_mse.mean()))
+            averaged.append(float(run.averaged_mse))
+            assert run.student.size == 3 and run.loss.dims == ("step", "student")
+    with xr.open_dataset(tiny_run / "results/aggregated/fig_softmax.nc") as ds:
+        point = ds.sel(T=2, x_gd=0.4)
+        assert int(point.gd_draws) == len(runs) == 2
+        assert float(point.gd_single_mean) == pytest.approx(np.mean(single), rel=1e-12)
+        assert float(point.gd_averaged_std) == pytest.approx(np.std(averaged, ddof=1), rel=1e-12)
 
 
 def test_editing_plotting_code_reruns_only_plot_rules(tiny_run):

@@ -1,6 +1,7 @@
 rule gather_hardmax:
     input:
         curves=lambda w: hardmax_curves(HARDMAX_FIGURES[w.figure]),
+        amp=lambda w: hardmax_amp_runs(HARDMAX_FIGURES[w.figure]),
         code=AGGREGATE_CODE,
     output:
         "results/aggregated/{figure}.nc",
@@ -21,6 +22,8 @@ rule gather_softmax:
     input:
         left=softmax_left_curves(),
         universal=softmax_universal_curves(),
+        amp=softmax_amp_runs(),
+        gd=softmax_gd_runs(),
         code=AGGREGATE_CODE,
     output:
         "results/aggregated/fig_softmax.nc",

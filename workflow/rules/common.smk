@@ -1,7 +1,10 @@
 from pathlib import Path
 
+import numpy as np
+
 from snakemake.utils import validate
 
+from aim.channels import softmax_observations
 from aim.io import format_value
 
 validate(config, "../schemas/config.schema.yaml")
@@ -20,6 +23,9 @@ def check_ranges(cfg):
         ),
         "softmax.x": (cfg["softmax"]["x"]["min_log"], cfg["softmax"]["x"]["max"]),
     }
+    if "gd" in cfg["softmax"]:
+        grid = cfg["softmax"]["gd"]["alpha"]
+        ranges["softmax.gd.alpha"] = (grid["min"], grid["max"])
     for key, (lo, hi) in ranges.items():
         if not lo < hi:
             raise ValueError(
@@ -36,6 +42,24 @@ THEORY_CODE = [
     str(AIM / f"{m}.py")
     for m in ("prior", "gaussian", "channels", "state_evolution", "curves", "io")
 ]
+AMP_CODE = [
+    str(AIM / f"{m}.py")
+    for m in (
+        "prior",
+        "gaussian",
+        "channels",
+        "coordinates",
+        "data",
+        "amp",
+        "simulations",
+        "curves",
+        "io",
+    )
+]
+GD_CODE = [
+    str(AIM / f"{m}.py")
+    for m in ("channels", "coordinates", "data", "gd", "simulations", "curves", "io")
+]
 AGGREGATE_CODE = [str(AIM / f"{m}.py") for m in ("aggregate", "curves", "io")]
 PLOT_CODE = [str(AIM / "plotting.py")]
 
@@ -47,6 +71,11 @@ wildcard_constraints:
     T=r"[0-9]+",
     variant="exact|published",
     figure="fig_[a-z_]+",
+    alpha=r"[0-9][0-9.e+-]*",
+    d=r"[0-9]+",
+    seeds=r"[0-9]+-[0-9]+",
+    seed=r"[0-9]+",
+    K=r"[0-9]+",
 
 
 def hardmax_rhos():
@@ -69,6 +98,75 @@ def softmax_left_curves():
 def softmax_universal_curves():
     rho = format_value(config["softmax"]["rho_universal"])
     return [f"results/theory/softmax_T{T}_rho{rho}.nc" for T in config["softmax"]["T"]]
+
+
+def seed_blocks(amp):
+    """Seeds 0..seeds-1 in blocks of seeds_per_job, spelled 'first-last'."""
+    n, per_job = amp["seeds"], amp["seeds_per_job"]
+    return [f"{lo}-{min(lo + per_job, n) - 1}" for lo in range(0, n, per_job)]
+
+
+def seed_range(block):
+    first, last = map(int, block.split("-"))
+    return list(range(first, last + 1))
+
+
+def amp_settings(amp):
+    return {key: amp[key] for key in ("damping", "tol", "max_iter") if key in amp}
+
+
+def hardmax_amp_runs(variant):
+    amp = config["hardmax"].get("amp")
+    if not amp:
+        return []
+    return [
+        f"results/amp/hardmax_{variant}_T2_rho{format_value(rho)}"
+        f"_alpha{format_value(alpha)}_d{amp['d']}_seeds{block}.nc"
+        for rho in config["hardmax"]["rho"]
+        for alpha in amp["alpha"]
+        for block in seed_blocks(amp)
+    ]
+
+
+def softmax_amp_runs():
+    amp = config["softmax"].get("amp")
+    if not amp:
+        return []
+    rho = format_value(config["softmax"]["rho_universal"])
+    return [
+        f"results/amp/softmax_T{T}_rho{rho}"
+        f"_alpha{format_value(x / softmax_observations(T))}_d{amp['d']}_seeds{block}.nc"
+        for T in amp["T"]
+        for x in amp["x"]
+        for block in seed_blocks(amp)
+    ]
+
+
+def gd_alphas(T):
+    """The log-spaced alpha grid of the GD runs, without points past x_max."""
+    gd = config["softmax"]["gd"]
+    grid = np.geomspace(gd["alpha"]["min"], gd["alpha"]["max"], gd["alpha"]["points"])
+    keep = grid * softmax_observations(T) <= gd.get("x_max", np.inf)
+    return [float(a) for a in grid[keep]]
+
+
+def gd_settings(gd):
+    keys = ("steps", "lr", "dtype", "record_every")
+    return {key: gd[key] for key in keys if key in gd}
+
+
+def softmax_gd_runs():
+    gd = config["softmax"].get("gd")
+    if not gd:
+        return []
+    rho = format_value(config["softmax"]["rho_universal"])
+    return [
+        f"results/gd/softmax_T{T}_rho{rho}_alpha{format_value(alpha)}"
+        f"_d{gd['d']}_K{gd['students']}_seed{seed}.nc"
+        for T in gd["T"]
+        for alpha in gd_alphas(T)
+        for seed in range(gd["draws"])
+    ]
 
 
 def figure_targets(figures):

@@ -1,0 +1,147 @@
+"""Gradient descent on the tied-attention student, K students trained at once.
+
+Student k has W_k in R^{r x d}: u = x W_k^T / sqrt(d), h = u u^T / sqrt(r) -
+(||W_k||_F^2 / (d sqrt(r))) I, y_hat = softmax(beta h) row-wise. The loss of a student is
+the sum over samples and the T^2 entries of (y_hat - y)^2, divided by d. The K students
+share the data and sit in one (K, r, d) tensor; the summed loss gives each its own
+gradient, and Adam acts elementwise, so the batch is K independent runs in one graph.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+
+@dataclass(frozen=True)
+class GdSettings:
+    """Full-batch Adam: steps, learning rate, inverse temperature, precision, device."""
+
+    steps: int = 1000
+    lr: float = 0.1
+    beta: float = 1.0
+    dtype: str = "float32"
+    device: str = "cpu"
+    record_every: int = 10
+
+    def __post_init__(self) -> None:
+        if int(self.steps) != self.steps or self.steps < 1:
+            raise ValueError(f"steps must be a positive integer, got {self.steps}")
+        if not (self.lr > 0 and math.isfinite(self.lr)):
+            raise ValueError(f"lr must be positive, got {self.lr}")
+        if not (self.beta > 0 and math.isfinite(self.beta)):
+            raise ValueError(f"beta must be positive, got {self.beta}")
+        if self.dtype not in DTYPES:
+            raise ValueError(f"dtype must be one of {tuple(DTYPES)}, got {self.dtype!r}")
+        if self.device not in ("cpu", "cuda"):
+            raise ValueError(f"device must be cpu or cuda, got {self.device!r}")
+        if self.device == "cuda" and not torch.cuda.is_available():
+            raise ValueError("device cuda requested but torch sees no CUDA device")
+        if int(self.record_every) != self.record_every or self.record_every < 1:
+            raise ValueError(f"record_every must be a positive integer, got {self.record_every}")
+
+
+@dataclass
+class GdResult:
+    """Per-student errors, the error of the averaged estimate, and the loss curves."""
+
+    single_mse: np.ndarray  # (K,)
+    averaged_mse: float
+    final_loss: np.ndarray  # (K,)
+    loss_steps: np.ndarray  # (m,) steps at which the loss was recorded
+    loss: np.ndarray  # (m, K)
+    estimate: np.ndarray  # (d, d): the mean of the K students' S_hat
+
+
+def initial_weights(init_seeds: list[int], r: int, d: int) -> torch.Tensor:
+    """W_k ~ N(0, 1)^{r x d}, one CPU generator per student, so that student k's start
+    depends on its own seed only (a batch equals the separate runs)."""
+    return torch.stack(
+        [
+            torch.randn(
+                (r, d), generator=torch.Generator().manual_seed(int(s)), dtype=torch.float64
+            )
+            for s in init_seeds
+        ]
+    )
+
+
+def student_outputs(w: torch.Tensor, x: torch.Tensor, beta: float) -> torch.Tensor:
+    """y_hat for K students (K, r, d) on tokens (n, T, d): shape (K, n, T, T)."""
+    K, r, d = w.shape
+    n, T, _ = x.shape
+    u = torch.matmul(x.reshape(1, n * T, d), w.transpose(1, 2)).reshape(K, n, T, r)
+    u = u / math.sqrt(d)
+    h = torch.matmul(u, u.transpose(2, 3)) / math.sqrt(r)
+    trace = w.square().sum(dim=(1, 2)) / (d * math.sqrt(r))
+    h = h - trace[:, None, None, None] * torch.eye(T, dtype=w.dtype, device=w.device)
+    return torch.softmax(beta * h, dim=-1)
+
+
+def student_estimates(w: torch.Tensor) -> torch.Tensor:
+    """S_hat_k = W_k^T W_k / sqrt(r d): (K, d, d)."""
+    K, r, d = w.shape
+    return torch.matmul(w.transpose(1, 2), w) / math.sqrt(r * d)
+
+
+def train_students(
+    x: np.ndarray,
+    y: np.ndarray,
+    teacher: np.ndarray,
+    rho: float,
+    init_seeds: list[int],
+    settings: GdSettings = GdSettings(),
+    progress: bool | None = None,
+) -> GdResult:
+    """Train len(init_seeds) students by full-batch Adam on tokens x (n, T, d), labels y."""
+    n, T, d = x.shape
+    r = int(round(rho * d))
+    if r < 1:
+        raise ValueError(f"rho d = {rho * d:g} rounds to rank 0")
+    dtype, device = DTYPES[settings.dtype], torch.device(settings.device)
+    xt = torch.as_tensor(x, dtype=dtype, device=device)
+    yt = torch.as_tensor(y, dtype=dtype, device=device)
+    w = initial_weights(init_seeds, r, d).to(dtype=dtype, device=device).requires_grad_(True)
+    optimiser = torch.optim.Adam([w], lr=settings.lr)
+    steps, losses = [], []
+    bar = tqdm(
+        range(1, settings.steps + 1),
+        desc=f"GD K={len(init_seeds)} d={d} n={n}",
+        disable=None if progress is None else not progress,
+        mininterval=2.0,
+    )
+    for step in bar:
+        optimiser.zero_grad(set_to_none=True)
+        per_student = (student_outputs(w, xt, settings.beta) - yt).square().sum(dim=(1, 2, 3)) / d
+        per_student.sum().backward()
+        optimiser.step()
+        if step % settings.record_every == 0 or step in (1, settings.steps):
+            steps.append(step - 1)  # the loss is that of the weights before this update
+            losses.append(per_student.detach().cpu().numpy())
+            bar.set_postfix(loss=f"{losses[-1].mean():.3e}", refresh=False)
+    bar.close()
+    with torch.no_grad():
+        final = (student_outputs(w, xt, settings.beta) - yt).square().sum(dim=(1, 2, 3)) / d
+        estimates = student_estimates(w).to(torch.float64).cpu().numpy()
+    averaged = estimates.mean(axis=0)
+    single = np.sum((estimates - teacher) ** 2, axis=(1, 2)) / d
+    return GdResult(
+        single_mse=single,
+        averaged_mse=float(np.sum((averaged - teacher) ** 2) / d),
+        final_loss=final.cpu().numpy().astype(np.float64),
+        loss_steps=np.asarray(steps + [settings.steps]),
+        loss=np.vstack(losses + [final.cpu().numpy()]).astype(np.float64),
+        estimate=averaged,
+    )
+
+
+def init_seeds_for(seed: int, students: int) -> list[int]:
+    """The initialisation seeds of draw `seed`: 1_000_003 (seed + 1) + k, k < students,
+    disjoint from the data seeds and from other draws for up to 10^6 students."""
+    return [1_000_003 * (seed + 1) + k for k in range(students)]

@@ -1,0 +1,243 @@
+"""GAMP-RIE: contractions, channel denoisers, reproducibility, agreement with state evolution."""
+
+import numpy as np
+import pytest
+from scipy.integrate import quad
+from scipy.stats import multivariate_normal
+
+from aim.amp import AmpSettings, DenseSensing, TokenSensing, gamp_rie
+from aim.channels import Hardmax, Softmax, make_channel
+from aim.coordinates import to_z, z_index
+from aim.data import attention_indices, sample_problem, sample_teacher, sample_tokens
+from aim.simulations import amp_dataset
+from aim.state_evolution import hardmax_state_evolution, softmax_state_evolution
+
+RHO = 0.5
+
+
+def test_attention_indices_match_the_per_sample_formula():
+    rng = np.random.default_rng(1)
+    d, T = 9, 3
+    S, x = sample_teacher(d, RHO, rng), sample_tokens(5, T, d, rng)
+    h = attention_indices(x, S)
+    for mu in range(5):
+        direct = (x[mu] @ S @ x[mu].T - np.trace(S) * np.eye(T)) / np.sqrt(d)
+        np.testing.assert_allclose(h[mu], direct, rtol=0, atol=1e-13)
+
+
+@pytest.mark.parametrize("T", [2, 3, 4])
+def test_token_contractions_equal_the_materialised_sensing_matrices(T):
+    """The (n, T, d) contractions against the naive (n, K, d, d) reference, to rounding."""
+    rng = np.random.default_rng(T)
+    d, n = 7, 11
+    x = sample_tokens(n, T, d, rng)
+    S = sample_teacher(d, RHO, rng)
+    g = rng.standard_normal((n, T * (T + 1) // 2))
+    fast, naive = TokenSensing(x), DenseSensing(x)
+    np.testing.assert_allclose(fast.overlaps(S), naive.overlaps(S), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(fast.adjoint(g), naive.adjoint(g), rtol=0, atol=1e-12)
+    # <U_k, S> = z_k: the overlaps are the isotropic coordinates of h
+    np.testing.assert_allclose(fast.overlaps(S), to_z(attention_indices(x, S)), atol=1e-12)
+
+
+def test_amp_with_materialised_sensing_follows_the_same_trajectory():
+    channel = Hardmax("exact")
+    teacher, x, y = sample_problem(channel, 12, 0.6, RHO, seed=3)
+    settings = AmpSettings(max_iter=8)
+    fast = gamp_rie(x, y, channel, RHO, settings, teacher, progress=False)
+    naive = gamp_rie(x, y, channel, RHO, settings, teacher, False, DenseSensing(x))
+    np.testing.assert_allclose(fast.trace["mse"], naive.trace["mse"], rtol=1e-8)
+    np.testing.assert_allclose(fast.estimate, naive.estimate, rtol=0, atol=1e-8)
+
+
+def test_hardmax_labels_compare_h11_with_h12_in_natural_coordinates():
+    # h_11 = 1.0 beats h_12 = 0.8, although sqrt(2) h_12 = 1.13 would not
+    h = np.array([[[1.0, 0.8], [0.8, 0.5]]])
+    y = Hardmax().labels(h)
+    np.testing.assert_array_equal(y[0], [[1.0, 0.0], [1.0, 0.0]])
+
+
+def _log_phi2_finite_difference(omega, V, s1, s2, eps=1e-5):
+    """d log Z / d omega by central differences of scipy's bivariate normal CDF."""
+    r = np.sqrt(1.5 * V)
+    cov = [[1.0, s1 * s2 / 3.0], [s1 * s2 / 3.0, 1.0]]
+
+    def log_z(w):
+        off = w[1] / np.sqrt(2)
+        k = [s1 * (w[0] - off) / r, s2 * (w[2] - off) / r]
+        return np.log(multivariate_normal(mean=[0, 0], cov=cov).cdf(k))
+
+    out = np.empty(3)
+    for k in range(3):
+        step = np.zeros(3)
+        step[k] = eps
+        out[k] = (log_z(omega + step) - log_z(omega - step)) / (2 * eps)
+    return out
+
+
+@pytest.mark.parametrize(
+    "omega, V, labels",
+    [
+        ([0.3, -0.4, 0.1], 0.8, (1, 1)),
+        ([-0.5, 0.9, 0.7], 0.3, (1, -1)),
+        ([0.2, 0.6, -1.1], 1.7, (-1, -1)),
+    ],
+)
+def test_exact_hardmax_g_out_is_the_derivative_of_log_z(omega, V, labels):
+    """Against finite differences of an independent CDF (scipy's); tolerance 1e-4 covers
+    scipy's CDF accuracy (about 1e-8) divided by the 1e-5 step."""
+    s1, s2 = labels
+    y = np.zeros((1, 2, 2))
+    y[0, 0, 0 if s1 > 0 else 1] = 1
+    y[0, 1, 1 if s2 > 0 else 0] = 1
+    omega = np.asarray(omega)
+    reference = _log_phi2_finite_difference(omega, V, s1, s2)
+    exact = Hardmax("exact").g_out(y, omega[None], V)[0]
+    published = Hardmax("published").g_out(y, omega[None], V)[0]
+    np.testing.assert_allclose(exact, reference, rtol=1e-4, atol=1e-6)
+    assert np.max(np.abs(published - reference)) > 0.05
+
+
+def test_softmax_g_out_is_the_derivative_of_log_z():
+    """log Z = log int dc N(tau (c + psi); omega, V), integrated numerically over c."""
+    T, V = 3, 0.7
+    rng = np.random.default_rng(4)
+    h = rng.standard_normal((1, T, T))
+    h = (h + h.transpose(0, 2, 1)) / 2
+    channel = Softmax(T, beta=1.7)
+    y = channel.labels(h)
+    tau = np.where(np.triu_indices(T)[0] == np.triu_indices(T)[1], 1.0, np.sqrt(2.0))
+    psi = to_z(h - h[:, -1:, -1:])[0]
+    omega = rng.standard_normal(len(tau))
+
+    def log_z(w):
+        def density(c):
+            return np.exp(-np.sum((tau * c + psi - w) ** 2) / (2 * V))
+
+        return np.log(quad(density, -30, 30, epsabs=1e-14, epsrel=1e-12)[0])
+
+    eps = 1e-5
+    reference = [
+        (log_z(omega + eps * e) - log_z(omega - eps * e)) / (2 * eps) for e in np.eye(len(tau))
+    ]
+    np.testing.assert_allclose(channel.g_out(y, omega[None], V)[0], reference, atol=1e-6)
+
+
+@pytest.mark.parametrize("channel", [Hardmax("exact"), Hardmax("published"), Softmax(3)])
+def test_g_out_power_matches_the_state_evolution_output_term(channel):
+    """Nishimori: E ||g_z||^2 over data consistent with (omega, V) is q_hat / (4 alpha).
+
+    Monte Carlo with 200,000 samples against the deterministic SE quadrature (or the
+    softmax closed form), within 4 standard errors.
+    """
+    Q0, q, n = 1.5, 0.9, 200_000
+    T = channel.T
+    rng = np.random.default_rng(11)
+    K = T * (T + 1) // 2
+    omega = rng.standard_normal((n, K)) * np.sqrt(2 * q)
+    z = omega + rng.standard_normal((n, K)) * np.sqrt(2 * (Q0 - q))
+    h = np.zeros((n, T, T))
+    rows, cols = np.triu_indices(T)
+    scale = np.where(rows == cols, 1.0, np.sqrt(2.0))
+    h[:, rows, cols] = h[:, cols, rows] = z / scale
+    power = np.sum(channel.g_out(channel.labels(h), omega, 2 * (Q0 - q)) ** 2, axis=1)
+    expected = channel.q_hat(1.0, q, Q0) / 4
+    assert abs(power.mean() - expected) < 4 * power.std() / np.sqrt(n)
+
+
+def test_make_channel_rejects_bad_names():
+    with pytest.raises(ValueError, match="channel must be one of"):
+        make_channel("relu")
+    with pytest.raises(ValueError, match="variant applies"):
+        make_channel("softmax", 2, "exact")
+    with pytest.raises(ValueError, match="T = 2 only"):
+        make_channel("hardmax", 3)
+
+
+def test_same_seed_same_result_bitwise():
+    settings = {"max_iter": 15}
+    one = amp_dataset("hardmax", 2, RHO, 0.5, 24, [0, 1], settings, "exact", progress=False)
+    two = amp_dataset("hardmax", 2, RHO, 0.5, 24, [0, 1], settings, "exact", progress=False)
+    for name in one.data_vars:
+        np.testing.assert_array_equal(one[name].values, two[name].values)
+    other = amp_dataset("hardmax", 2, RHO, 0.5, 24, [2], settings, "exact", progress=False)
+    assert other.mse.item() != one.mse.values[0]
+
+
+def test_amp_dataset_carries_seeds_traces_and_settings():
+    ds = amp_dataset("softmax", 3, RHO, 0.04, 20, [5, 6], {"max_iter": 7}, progress=False)
+    assert list(ds.seed.values) == [5, 6]
+    assert ds.x.item() == pytest.approx(0.4)
+    assert ds.trace_mse.dims == ("seed", "iteration")
+    assert int(ds.n) == round(0.04 * 400)
+    last = ds.trace_mse.values[np.arange(2), ds.iterations.values - 1]
+    np.testing.assert_array_equal(ds.mse.values, last)
+    assert np.isnan(ds.trace_mse.values[ds.iterations.values < ds.iteration.size, -1]).all()
+    assert '"max_iter": 7' in ds.attrs["provenance_solver"]
+    assert '"seeds": [5, 6]' in ds.attrs["provenance_parameters"]
+
+
+def test_settings_are_checked():
+    for bad in ({"damping": 1.0}, {"tol": 0.0}, {"max_iter": 0}):
+        with pytest.raises(ValueError):
+            AmpSettings(**bad)
+
+
+def _amp_errors(channel, alpha, d, seeds, max_iter):
+    errors = []
+    for seed in seeds:
+        teacher, x, y = sample_problem(channel, d, alpha, RHO, seed)
+        run = gamp_rie(x, y, channel, RHO, AmpSettings(max_iter=max_iter), teacher, False)
+        errors.append(run.mse)
+    errors = np.asarray(errors)
+    return errors.mean(), errors.std(ddof=1) / np.sqrt(len(errors))
+
+
+# Finite-size allowances: the mean error at d = 60..100 sits above the d -> infinity SE by
+# up to 0.01 (hardmax exact, alpha = 0.6, d = 60), 0.02 (published) and 0.03 (softmax,
+# x = 0.4, d = 100; the effective noise of R is a sum of only n T = 2 alpha d^2 rank-one
+# terms, whose spectrum is skewed relative to the semicircle the RIE assumes).
+
+
+def test_hardmax_exact_amp_lands_on_state_evolution_and_far_below_published():
+    se_exact = float(hardmax_state_evolution(0.6, RHO, "exact").mmse[0])
+    se_published = float(hardmax_state_evolution(0.6, RHO, "published").mmse[0])
+    exact, sem_exact = _amp_errors(Hardmax("exact"), 0.6, 60, range(4), 100)
+    published, sem_published = _amp_errors(Hardmax("published"), 0.6, 60, range(4), 100)
+    assert se_exact == pytest.approx(0.168, abs=5e-4)
+    assert abs(exact - se_exact) < 3 * sem_exact + 0.02
+    assert abs(published - se_published) < 3 * sem_published + 0.04
+    assert published - exact > 0.2
+
+
+@pytest.mark.parametrize("T, x", [(2, 0.4), (3, 0.4)])
+def test_softmax_amp_lands_on_state_evolution(T, x):
+    alpha = x / (T * T + T - 2)
+    se = float(softmax_state_evolution(alpha, T, RHO).mmse[0])
+    mean, sem = _amp_errors(Softmax(T), alpha, 100, range(4), 100)
+    assert abs(mean - se) < 3 * sem + 0.04
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "channel, alpha, d, allowance",
+    [
+        (Softmax(2), 0.1, 150, 0.025),
+        (Softmax(3), 0.04, 150, 0.025),
+        (Softmax(4), 0.6 / 18, 150, 0.025),
+        (Hardmax("exact"), 1.5, 100, 0.01),
+        (Hardmax("exact"), 2.7, 100, 0.005),
+    ],
+)
+def test_amp_lands_on_state_evolution_at_paper_size(channel, alpha, d, allowance):
+    if isinstance(channel, Softmax):
+        se = float(softmax_state_evolution(alpha, channel.T, RHO).mmse[0])
+    else:
+        se = float(hardmax_state_evolution(alpha, RHO, channel.variant).mmse[0])
+    mean, sem = _amp_errors(channel, alpha, d, range(8), 500)
+    assert abs(mean - se) < 3 * sem + allowance
+
+
+def test_z_index_reads_the_triangle():
+    assert [z_index(2, 0, 0), z_index(2, 0, 1), z_index(2, 1, 1)] == [0, 1, 2]
+    assert z_index(3, 2, 1) == 4

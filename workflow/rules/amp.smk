@@ -1,0 +1,42 @@
+rule amp_hardmax:
+    input:
+        code=AMP_CODE,
+    output:
+        "results/amp/hardmax_{variant}_T2_rho{rho}_alpha{alpha}_d{d}_seeds{seeds}.nc",
+    log:
+        "results/logs/amp/hardmax_{variant}_T2_rho{rho}_alpha{alpha}_d{d}_seeds{seeds}.log",
+    conda:
+        "../../envs/aim.yaml"
+    threads: 1
+    params:
+        channel="hardmax",
+        T=2,
+        rho=lambda w: float(w.rho),
+        alpha=lambda w: float(w.alpha),
+        d=lambda w: int(w.d),
+        seeds=lambda w: seed_range(w.seeds),
+        settings=amp_settings(config["hardmax"].get("amp", {})),
+    script:
+        "../scripts/amp.py"
+
+
+rule amp_softmax:
+    input:
+        code=AMP_CODE,
+    output:
+        "results/amp/softmax_T{T}_rho{rho}_alpha{alpha}_d{d}_seeds{seeds}.nc",
+    log:
+        "results/logs/amp/softmax_T{T}_rho{rho}_alpha{alpha}_d{d}_seeds{seeds}.log",
+    conda:
+        "../../envs/aim.yaml"
+    threads: 1
+    params:
+        channel="softmax",
+        T=lambda w: int(w.T),
+        rho=lambda w: float(w.rho),
+        alpha=lambda w: float(w.alpha),
+        d=lambda w: int(w.d),
+        seeds=lambda w: seed_range(w.seeds),
+        settings=amp_settings(config["softmax"].get("amp", {})),
+    script:
+        "../scripts/amp.py"
