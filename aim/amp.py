@@ -1,8 +1,9 @@
 """GAMP-RIE: approximate message passing for the attention-indexed model.
 
 Sample mu, z-entry k = (a <= b) carries the sensing matrix U_k with <U_k, S> = z_k:
-U_aa = (x_a x_a^T - I) / sqrt(d), U_ab = (x_a x_b^T + x_b x_a^T) / sqrt(2 d). Both
-contractions with U run over the tokens x of shape (n, T, d) and never form U:
+U_aa = (x_a x_a^T - I) / sqrt(d), U_ab = (x_a x_b^T + x_b x_a^T) / sqrt(2 d).
+TokenSensing runs both contractions with U over the tokens x of shape (n, T, d) and never
+forms U (DenseSensing does, as the naive reference for tests and benchmarks):
 
     <U, S_hat>        = tau * h(x, S_hat)                            (n, K)
     sum_mu,k g_k U_k  = X^T W X - (sum g_aa / sqrt(d)) I              (d, d)
@@ -22,12 +23,13 @@ from tqdm import tqdm
 from aim.coordinates import to_z, triangle, z_scale
 from aim.data import attention_indices
 from aim.prior import mmse_S, rie_denoise
+from aim.state_evolution import SolverSettings
 
 MIN_PRECISION = 1e-8  # A below this (Delta > 5e7) means the messages carry no information
 
 
 @dataclass(frozen=True)
-class AmpSettings:
+class AmpSettings(SolverSettings):
     """Damping of (omega, V), stopping tolerance on ||S_new - S_hat||_F^2 / d, cap.
 
     Damping engages at the first iteration whose step exceeds the previous one. Hardmax
@@ -40,14 +42,6 @@ class AmpSettings:
     damping: float = 0.5
     tol: float = 1e-5
     max_iter: int = 100
-
-    def __post_init__(self) -> None:
-        if not 0 <= self.damping < 1:
-            raise ValueError(f"damping must lie in [0, 1), got {self.damping}")
-        if not self.tol > 0:
-            raise ValueError(f"tol must be positive, got {self.tol}")
-        if int(self.max_iter) != self.max_iter or self.max_iter < 1:
-            raise ValueError(f"max_iter must be a positive integer, got {self.max_iter}")
 
 
 @dataclass

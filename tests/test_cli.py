@@ -2,6 +2,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from aim.cli import main
@@ -139,6 +140,38 @@ def test_amp_same_seed_same_numbers(capsys):
 def test_amp_bad_arguments_exit_nonzero_with_one_line(capsys, change, name):
     with pytest.raises(SystemExit) as exc:
         main(AMP + change)
+    err = capsys.readouterr().err
+    assert exc.value.code == 2
+    assert len(err.strip().splitlines()) == 1 and f"argument {name}" in err
+
+
+GD = ["gd", "--T", "2", "--rho", "0.5", "--alpha", "0.2", "--d", "16", "--students", "3"]
+
+
+def test_gd_prints_single_and_averaged_errors(capsys):
+    code, out = _run(capsys, GD + ["--steps", "40", "--json", "--threads", "1"])
+    result = json.loads(out)
+    assert code == 0 and len(result["single_mse"]) == 3
+    assert {"averaged_mse", "final_loss", "final_losses", "se_mmse"} <= result.keys()
+    assert result["x"] == pytest.approx(0.8) and result["se_mmse"] == 0.0  # past x_PR = 0.75
+    assert result["final_loss"] == pytest.approx(np.mean(result["final_losses"]), rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "change, name",
+    [
+        (["--students", "0"], "--students"),
+        (["--steps", "0"], "--steps"),
+        (["--lr", "-0.1"], "--lr"),
+        (["--alpha", "nan"], "--alpha"),
+        (["--T", "1"], "--T"),
+        (["--threads", "0"], "--threads"),
+        (["--device", "tpu"], "--device"),
+    ],
+)
+def test_gd_bad_arguments_exit_nonzero_with_one_line(capsys, change, name):
+    with pytest.raises(SystemExit) as exc:
+        main(GD + change)
     err = capsys.readouterr().err
     assert exc.value.code == 2
     assert len(err.strip().splitlines()) == 1 and f"argument {name}" in err

@@ -1,36 +1,23 @@
 """Workflow tests: dry runs, config validation, a real tiny run, incremental reruns."""
 
 import json
-import re
+import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 import xarray as xr
 import yaml
+from workflow_helpers import REPO, copy_workflow, job_counts, snakemake
 
 from aim.io import write_dataset
 
-REPO = Path(__file__).resolve().parents[1]
 FIGURES = ("fig_hardmax", "fig_hardmax_published", "fig_softmax")
-
-
-def snakemake(*args, cwd=REPO, check=True):
-    cmd = [sys.executable, "-m", "snakemake", "--cores", "2", *args]
-    result = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
-    if check and result.returncode != 0:
-        raise AssertionError(f"{' '.join(cmd)} failed:\n{result.stdout}\n{result.stderr}")
-    return result
-
-
-def job_counts(output: str) -> dict[str, int]:
-    table = output.split("Job stats:")[1]
-    return {
-        m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)$", table, re.M) if m[1] != "total"
-    }
 
 
 def seed_jobs(amp: dict) -> int:
@@ -141,10 +128,7 @@ def test_bad_config_rejected_at_parse_time(edit, message, tmp_path):
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
     """The test config run for real in a copy of the workflow (so edits stay local)."""
-    root = tmp_path_factory.mktemp("pipeline")
-    for name in ("Snakefile", "workflow", "config", "envs", "aim"):
-        src = REPO / name
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, root / name)
+    root = copy_workflow(tmp_path_factory.mktemp("pipeline"))
     snakemake("--configfile", "config/test.yaml", cwd=root)
     return root
 
@@ -224,15 +208,104 @@ def test_tiny_run_gathers_gd_draws(tiny_run):
         assert float(point.gd_averaged_std) == pytest.approx(np.std(averaged, ddof=1), rel=1e-12)
 
 
-def test_editing_plotting_code_reruns_only_plot_rules(tiny_run):
+@pytest.fixture
+def finished_copy(tiny_run, tmp_path):
+    """A copy of the finished tiny run (mtimes kept), for one edit."""
+    root = tmp_path / "run"
+    shutil.copytree(tiny_run, root, ignore=shutil.ignore_patterns("locks"))
+    return root
+
+
+def _dry_run_counts(root):
+    return job_counts(snakemake("-n", "--configfile", "config/test.yaml", cwd=root).stdout)
+
+
+def _touch_module(root, name):
+    module = root / f"aim/{name}.py"
+    module.write_text(module.read_text() + "\n# an edit\n")
+
+
+def test_editing_plotting_code_reruns_only_plot_rules(finished_copy):
     assert (
         "Nothing to be done"
-        in snakemake("-n", "--configfile", "config/test.yaml", cwd=tiny_run).stdout
+        in snakemake("-n", "--configfile", "config/test.yaml", cwd=finished_copy).stdout
     )
-    plotting = tiny_run / "aim/plotting.py"
-    plotting.write_text(plotting.read_text() + "\n# a colour tweak\n")
-    out = snakemake("-n", "--configfile", "config/test.yaml", cwd=tiny_run).stdout
-    assert job_counts(out) == {"plot": 3, "all": 1}
+    _touch_module(finished_copy, "plotting")
+    assert _dry_run_counts(finished_copy) == {"plot": 3, "all": 1}
+
+
+def test_editing_gd_code_reruns_only_gd_and_the_softmax_figure(finished_copy):
+    _touch_module(finished_copy, "gd")
+    gd_jobs = expected_counts("config/test.yaml")["gd_softmax"]
+    expected = {"gd_softmax": gd_jobs, "gather_softmax": 1, "plot": 1, "all": 1}
+    assert _dry_run_counts(finished_copy) == expected
+
+
+def test_editing_amp_code_reruns_only_amp_and_the_figures(finished_copy):
+    _touch_module(finished_copy, "amp")
+    counts = expected_counts("config/test.yaml")
+    assert _dry_run_counts(finished_copy) == {
+        "amp_hardmax": counts["amp_hardmax"],
+        "amp_softmax": counts["amp_softmax"],
+        "gather_hardmax": 2,
+        "gather_softmax": 1,
+        "plot": 3,
+        "all": 1,
+    }
+
+
+def test_adding_an_alpha_point_runs_only_the_new_jobs(finished_copy):
+    config = finished_copy / "config/test.yaml"
+    cfg = yaml.safe_load(config.read_text())
+    cfg["hardmax"]["amp"]["alpha"].append(1.2)
+    config.write_text(yaml.safe_dump(cfg))
+    out = snakemake("-n", "--configfile", "config/test.yaml", cwd=finished_copy).stdout
+    assert job_counts(out) == {"amp_hardmax": 2, "gather_hardmax": 2, "plot": 2, "all": 1}
+    assert "hardmax_exact_T2_rho0.5_alpha1.2_d30_seeds0-1.nc" in out
+
+
+def test_killed_job_leaves_no_result_and_the_next_run_completes(tmp_path):
+    """SIGKILL to the whole run while an AMP job iterates: no dataset (or temporary file)
+    appears, and after `--unlock` the next run finishes the job."""
+    root = copy_workflow(tmp_path / "run")
+    target = "results/amp/hardmax_published_T2_rho0.5_alpha0.6_d200_seeds0-0.nc"  # ~5 s
+    cmd = [sys.executable, "-m", "snakemake", target, "--cores", "1"]
+    run = subprocess.Popen(
+        [*cmd, "--configfile", "config/test.yaml"],
+        cwd=root,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    log = root / target.replace("results/amp", "results/logs/amp").replace(".nc", ".log")
+    deadline = time.monotonic() + 120
+    while not (log.exists() and "GAMP-RIE" in log.read_text()):
+        assert time.monotonic() < deadline and run.poll() is None
+        time.sleep(0.5)
+    os.killpg(run.pid, signal.SIGKILL)
+    run.wait()
+    assert list((root / "results/amp").iterdir()) == []
+    snakemake("--unlock", "--configfile", "config/test.yaml", cwd=root)  # a hard kill keeps it
+    snakemake(target, "--configfile", "config/test.yaml", cwd=root)
+    with xr.open_dataset(root / target) as ds:
+        assert ds.seed.values.tolist() == [0]
+
+
+def test_a_failing_job_shows_its_log(finished_copy):
+    script = finished_copy / "workflow/scripts/plot.py"
+    script.write_text(script.read_text() + '\nraise RuntimeError("a broken plot")\n')
+    out = snakemake(
+        "fig_softmax",
+        "--forcerun",
+        "plot",
+        "--configfile",
+        "config/test.yaml",
+        cwd=finished_copy,
+        check=False,
+    )
+    assert out.returncode != 0
+    assert "RuntimeError: a broken plot" in out.stdout + out.stderr  # the log, shown
+    assert not (finished_copy / "results/figures/fig_softmax.png").exists()
 
 
 def test_interrupted_write_leaves_no_result(tmp_path, monkeypatch):

@@ -8,6 +8,9 @@ rule amp_hardmax:
     conda:
         "../../envs/aim.yaml"
     threads: 1
+    resources:
+        mem_mb=amp_memory,
+        runtime=amp_runtime("hardmax"),
     params:
         channel="hardmax",
         T=2,
@@ -30,6 +33,9 @@ rule amp_softmax:
     conda:
         "../../envs/aim.yaml"
     threads: 1
+    resources:
+        mem_mb=amp_memory,
+        runtime=amp_runtime("softmax"),
     params:
         channel="softmax",
         T=lambda w: int(w.T),

@@ -1,3 +1,5 @@
+import math
+import os
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +37,8 @@ def check_ranges(cfg):
 
 check_ranges(config)
 
-AIM = Path(workflow.basedir) / "aim"
+# Relative to the working directory, so that moving a checkout reruns nothing.
+AIM = Path(os.path.relpath(Path(workflow.basedir) / "aim"))
 # The aim modules each stage imports: declared as inputs so that editing one reruns
 # exactly the jobs that use it.
 THEORY_CODE = [
@@ -50,6 +53,7 @@ AMP_CODE = [
         "channels",
         "coordinates",
         "data",
+        "state_evolution",
         "amp",
         "simulations",
         "curves",
@@ -76,6 +80,12 @@ wildcard_constraints:
     seeds=r"[0-9]+-[0-9]+",
     seed=r"[0-9]+",
     K=r"[0-9]+",
+
+
+def canonical(mapping):
+    """A config mapping in sorted key order: reordering keys in a config file is no change
+    to a job's parameters (Snakemake compares their text)."""
+    return dict(sorted(mapping.items()))
 
 
 def hardmax_rhos():
@@ -113,6 +123,12 @@ def seed_range(block):
 
 def amp_settings(amp):
     return {key: amp[key] for key in ("damping", "tol", "max_iter") if key in amp}
+
+
+AMP_SETTINGS = {
+    channel: amp_settings(config[channel].get("amp", {}))
+    for channel in ("hardmax", "softmax")
+}
 
 
 def hardmax_amp_runs(variant):
@@ -167,6 +183,52 @@ def softmax_gd_runs():
         for alpha in gd_alphas(T)
         for seed in range(gd["draws"])
     ]
+
+
+# Cluster resources, from the problem size (a rough single-core model, doubled for
+# safety; a retry multiplies memory and time by the attempt number).
+FLOPS_PER_SECOND = 2e9
+
+
+def _minutes(seconds, attempt):
+    return max(5, math.ceil(2 * attempt * seconds / 60))
+
+
+def _amp_size(wildcards):
+    d = int(wildcards.d)
+    return float(wildcards.alpha) * d * d, int(wildcards.get("T", 2)), d
+
+
+def amp_memory(wildcards, attempt):
+    n, T, d = _amp_size(wildcards)
+    return attempt * (600 + math.ceil(8 * (8 * n * T * d + 30 * d * d) / 2**20))
+
+
+def amp_runtime(channel):
+    def runtime(wildcards, attempt):
+        n, T, d = _amp_size(wildcards)
+        iterations = AMP_SETTINGS[channel]["max_iter"] * len(
+            seed_range(wildcards.seeds)
+        )
+        per_iteration = (4 * n * T * d * d + 10 * d**3) / FLOPS_PER_SECOND + 0.01
+        return _minutes(iterations * per_iteration, attempt)
+
+    return runtime
+
+
+def gd_memory(wildcards, attempt):
+    d, K, T = int(wildcards.d), int(wildcards.K), int(wildcards.T)
+    n, r = float(wildcards.alpha) * d * d, max(1, round(float(wildcards.rho) * d))
+    return attempt * (1000 + math.ceil(4 * 12 * K * n * T * (r + T) / 2**20))
+
+
+def gd_runtime(wildcards, attempt):
+    d, K, T = int(wildcards.d), int(wildcards.K), int(wildcards.T)
+    n, r = float(wildcards.alpha) * d * d, max(1, round(float(wildcards.rho) * d))
+    gd = config["softmax"]["gd"]
+    per_step = 6 * K * n * T * d * r / (FLOPS_PER_SECOND * gd["threads"]) + 0.002
+    steps = gd["steps"]
+    return _minutes(steps * per_step, attempt)
 
 
 def figure_targets(figures):

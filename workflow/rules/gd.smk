@@ -8,6 +8,9 @@ rule gd_softmax:
     conda:
         "../../envs/aim.yaml"
     threads: config["softmax"].get("gd", {}).get("threads", 1)
+    resources:
+        mem_mb=gd_memory,
+        runtime=gd_runtime,
     params:
         T=lambda w: int(w.T),
         rho=lambda w: float(w.rho),

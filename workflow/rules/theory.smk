@@ -9,9 +9,9 @@ rule theory_hardmax:
         "../../envs/aim.yaml"
     params:
         rho=lambda w: float(w.rho),
-        alpha=config["hardmax"]["alpha"],
-        alpha_bar=config["hardmax"]["alpha_bar"],
-        solver=config["solver"],
+        alpha=canonical(config["hardmax"]["alpha"]),
+        alpha_bar=canonical(config["hardmax"]["alpha_bar"]),
+        solver=canonical(config["solver"]),
     script:
         "../scripts/theory_hardmax.py"
 
@@ -28,6 +28,6 @@ rule theory_softmax:
     params:
         T=lambda w: int(w.T),
         rho=lambda w: float(w.rho),
-        x=config["softmax"]["x"],
+        x=canonical(config["softmax"]["x"]),
     script:
         "../scripts/theory_softmax.py"
