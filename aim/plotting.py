@@ -217,7 +217,7 @@ def plot_softmax(ds: xr.Dataset) -> plt.Figure:
             xlabel=r"$\alpha\,(T^2+T-2)$",
             ylabel="estimation error",
         )
-        right.legend(fontsize=6, frameon=False)
+        right.legend(fontsize=5, frameon=False, ncol=2, loc="lower left", handlelength=1.5)
         fig.suptitle("Softmax attention: Bayes-optimal error", fontsize=7)
     return fig
 

@@ -58,6 +58,7 @@ def run_case(d: int, alpha: float, sensing: str, iterations: int = 5) -> dict:
         "setup_s": setup,
         "seconds_per_iteration": per_iteration,
         "peak_mb_above_imports": _peak_mb() - baseline,
+        "peak_mb_total": _peak_mb(),
         "mse_after": float(result.mse),
         "finite": bool(np.isfinite(result.mse)),
     }
@@ -83,7 +84,8 @@ def main() -> None:
         print(
             f"d={r['d']:4d} alpha={r['alpha']:<4} n={r['n']:6d} {r['sensing']:5s}: "
             f"{r['seconds_per_iteration']:.4f} s/iteration, "
-            f"peak {r['peak_mb_above_imports']:.0f} MB above imports"
+            f"peak {r['peak_mb_above_imports']:.0f} MB above imports "
+            f"({r['peak_mb_total']:.0f} MB in all)"
         )
     dense, token = rows[0], rows[1]
     print(

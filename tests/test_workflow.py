@@ -308,6 +308,18 @@ def test_a_failing_job_shows_its_log(finished_copy):
     assert not (finished_copy / "results/figures/fig_softmax.png").exists()
 
 
+def test_report_holds_every_figure_with_its_caption(finished_copy):
+    report = finished_copy / "report.html"
+    snakemake("--configfile", "config/test.yaml", "--report", str(report), cwd=finished_copy)
+    html = report.read_text()
+    for figure in FIGURES:
+        assert f"{figure}.png" in html
+    assert "<em>not</em> the Bayes-optimal error" in html  # the published figure's caption
+    assert "threshold 0.5633" in html and "GAMP-RIE" in html and "gradient descent" in html
+    assert "alpha for rho in [0.5]" in html  # parameters come from the config
+    assert "{{" not in html  # every caption template was rendered
+
+
 def test_interrupted_write_leaves_no_result(tmp_path, monkeypatch):
     ds = xr.Dataset(
         {"mmse": ("alpha", np.ones(4), {"long_name": "e", "units": "1"})},

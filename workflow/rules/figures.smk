@@ -6,7 +6,7 @@ rule plot:
         pdf="results/figures/{figure}.pdf",
         png=report(
             "results/figures/{figure}.png",
-            caption="../report/{figure}.rst",
+            caption="../report/figure.rst",
             category="Figures",
         ),
     log:
