@@ -99,13 +99,11 @@ def gd_points(runs: list[xr.Dataset]) -> xr.Dataset:
     return with_metadata(out, _GD_ATTRS)
 
 
-def _with_amp(ds: xr.Dataset, runs: list[xr.Dataset], key: str, axis: str) -> xr.Dataset:
-    if not runs:
-        return ds
-    amp = amp_points(runs, key, axis)
-    merged = xr.merge([ds, amp], join="outer", combine_attrs="override")
-    merged.attrs["amp_d"] = amp.attrs["amp_d"]
-    return with_metadata(merged, _AMP_ATTRS)
+def _with_points(ds: xr.Dataset, points: xr.Dataset) -> xr.Dataset:
+    """Simulation points merged into a figure's data (outer join on shared dimensions)."""
+    merged = xr.merge([ds, points], join="outer", combine_attrs="override")
+    merged.attrs.update(points.attrs)
+    return with_metadata(merged, _AMP_ATTRS | _GD_ATTRS)
 
 
 def hardmax_figure(
@@ -126,7 +124,9 @@ def hardmax_figure(
     ds["mmse_rho0"] = limit.mmse.drop_vars(["rho", "T"]).rename("mmse_rho0")
     ds["converged_rho0"] = limit.converged.drop_vars(["rho", "T"])
     ds["alpha_bar_weak"] = limit.alpha_bar_weak.drop_vars(["rho", "T"])
-    ds = _with_amp(ds.drop_vars("T", errors="ignore"), list(amp), "rho", "alpha")
+    ds = ds.drop_vars("T", errors="ignore")
+    if amp:
+        ds = _with_points(ds, amp_points(list(amp), "rho", "alpha"))
     with_metadata(
         ds,
         {
@@ -172,12 +172,10 @@ def softmax_figure(
     ]
     uni = xr.concat(per_t, dim="T").rename("mmse_universal")
     ds = xr.merge([ds.drop_vars(["T", "x"], errors="ignore"), uni.to_dataset()])
-    ds = _with_amp(ds, list(amp), "T", "x")
+    if amp:
+        ds = _with_points(ds, amp_points(list(amp), "T", "x"))
     if gd:
-        points = gd_points(list(gd))
-        ds = xr.merge([ds, points], join="outer", combine_attrs="override")
-        ds.attrs.update(points.attrs)
-        with_metadata(ds, _GD_ATTRS | _AMP_ATTRS)
+        ds = _with_points(ds, gd_points(list(gd)))
     spread = float(np.nanmax(uni.max("T") - uni.min("T")))
     with_metadata(
         ds,

@@ -138,9 +138,10 @@ def gamp_rie(
         raise ValueError(f"labels must have shape {(n, T, T)}, got {y.shape}")
     alpha = n / d**2
     s_hat = math.sqrt(rho) * np.eye(d)
-    c_hat, V = 1.0, 2.0
+    c_hat = 1.0
     sensing = sensing or TokenSensing(x)
-    omega, g = sensing.overlaps(s_hat), np.zeros((n, T * (T + 1) // 2))
+    g = np.zeros((n, T * (T + 1) // 2))
+    omega, V = g, 2.0 * c_hat  # never mixed in: damping engages from the third iteration
     names = ("step", "mse", "predicted_mse", "delta")
     trace = {name: [] for name in names}
     converged = damped = False

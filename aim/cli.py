@@ -10,10 +10,10 @@ import numpy as np
 import torch
 
 from aim import __version__
-from aim.amp import AmpSettings, gamp_rie
-from aim.channels import CHANNELS, VARIANTS, Softmax, make_channel, softmax_observations
-from aim.data import sample_problem
-from aim.gd import DTYPES, GdSettings, init_seeds_for, train_students
+from aim.amp import AmpSettings
+from aim.channels import CHANNELS, VARIANTS, make_channel, softmax_observations
+from aim.gd import DTYPES, GdSettings
+from aim.simulations import amp_run, gd_run
 from aim.state_evolution import (
     SolverSettings,
     hardmax_small_rho,
@@ -43,6 +43,12 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
+def _draw(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--alpha", type=float, required=True, help="samples per d^2")
+    p.add_argument("--d", type=int, required=True, help="token dimension")
+    p.add_argument("--seed", type=int, default=0, help="seed of teacher, tokens, labels")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m aim", description=__doc__)
     parser.add_argument("--version", action="version", version=f"aim {__version__}")
@@ -59,22 +65,18 @@ def build_parser() -> argparse.ArgumentParser:
     _common(th)
     amp = sub.add_parser("amp", help="one GAMP-RIE run on a sampled teacher")
     _common(amp)
-    amp.add_argument("--alpha", type=float, required=True, help="samples per d^2")
-    amp.add_argument("--d", type=int, required=True, help="token dimension")
-    amp.add_argument("--seed", type=int, default=0, help="seed of teacher, tokens, labels")
+    _draw(amp)
     amp.add_argument("--damping", type=float, default=0.5)
     amp.add_argument("--tol", type=float, default=1e-5)
     amp.add_argument("--max-iter", type=int, default=100)
     gd = sub.add_parser("gd", help="K students trained by full-batch Adam (softmax channel)")
     gd.add_argument("--T", type=int, default=2, help="tokens per sequence (default 2)")
     gd.add_argument("--rho", type=float, required=True, help="width ratio r/d")
-    gd.add_argument("--alpha", type=float, required=True, help="samples per d^2")
-    gd.add_argument("--d", type=int, required=True, help="token dimension")
+    _draw(gd)
     gd.add_argument("--students", type=int, default=32, help="K students trained at once")
     gd.add_argument("--steps", type=int, default=1000)
     gd.add_argument("--lr", type=float, default=0.1)
     gd.add_argument("--beta", type=float, default=1.0, help="softmax inverse temperature")
-    gd.add_argument("--seed", type=int, default=0, help="seed of teacher, tokens, labels")
     gd.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     gd.add_argument("--dtype", choices=tuple(DTYPES), default="float32")
     gd.add_argument("--threads", type=int, help="torch CPU threads (default: torch's)")
@@ -90,35 +92,31 @@ def _check_settings(settings_class, *values) -> None:
         raise UsageError(f"argument --{name}: {err}") from None
 
 
-def _validate_amp(args: argparse.Namespace) -> None:
-    if args.rho == 0 or math.isinf(args.rho):
-        raise UsageError(f"argument --rho: AMP needs a finite rho > 0, got {args.rho}")
-    if not math.isfinite(args.alpha) or args.alpha <= 0:
+def _check_draw(args: argparse.Namespace) -> None:
+    """The arguments of one sampled (teacher, tokens, labels) draw, for amp and gd."""
+    if not (math.isfinite(args.rho) and args.rho > 0):
+        raise UsageError(f"argument --rho: {args.command} needs a finite rho > 0, got {args.rho}")
+    if not (math.isfinite(args.alpha) and args.alpha > 0):
         raise UsageError(f"argument --alpha: must be finite and > 0, got {args.alpha}")
-    if args.d < 2:
-        raise UsageError(f"argument --d: must be >= 2, got {args.d}")
-    if round(args.rho * args.d) < 1:
-        raise UsageError(f"argument --d: rho d = {args.rho * args.d:g} rounds to rank 0")
+    if args.d < 2 or round(args.rho * args.d) < 1:
+        raise UsageError(f"argument --d: need d >= 2 and rank round(rho d) >= 1, got {args.d}")
     if args.seed < 0:
         raise UsageError(f"argument --seed: must be >= 0, got {args.seed}")
+
+
+def _validate_amp(args: argparse.Namespace) -> None:
+    _check_draw(args)
     _check_settings(AmpSettings, args.damping, args.tol, args.max_iter)
 
 
 def _validate_gd(args: argparse.Namespace) -> None:
     if args.T < 2:
         raise UsageError(f"argument --T: must be >= 2, got {args.T}")
-    if not (math.isfinite(args.rho) and args.rho > 0):
-        raise UsageError(f"argument --rho: GD needs a finite rho > 0, got {args.rho}")
-    if not (math.isfinite(args.alpha) and args.alpha > 0):
-        raise UsageError(f"argument --alpha: must be finite and > 0, got {args.alpha}")
-    if args.d < 2 or round(args.rho * args.d) < 1:
-        raise UsageError(f"argument --d: need d >= 2 and rank round(rho d) >= 1, got {args.d}")
+    _check_draw(args)
     for name in ("students", "threads"):
         value = getattr(args, name)
         if value is not None and value < 1:
             raise UsageError(f"argument --{name}: must be >= 1, got {value}")
-    if args.seed < 0:
-        raise UsageError(f"argument --seed: must be >= 0, got {args.seed}")
     _check_settings(GdSettings, args.steps, args.lr, args.beta, args.dtype, args.device)
 
 
@@ -214,9 +212,8 @@ def run_thresholds(args: argparse.Namespace) -> dict:
 
 def run_amp(args: argparse.Namespace) -> dict:
     channel = make_channel(args.channel, args.T, args.variant)
-    teacher, x, y = sample_problem(channel, args.d, args.alpha, args.rho, args.seed)
     settings = AmpSettings(args.damping, args.tol, args.max_iter)
-    result = gamp_rie(x, y, channel, args.rho, settings, teacher)
+    result, n = amp_run(channel, args.d, args.alpha, args.rho, args.seed, settings)
     if args.channel == "softmax":
         se = softmax_state_evolution(args.alpha, args.T, args.rho)
     else:
@@ -226,7 +223,7 @@ def run_amp(args: argparse.Namespace) -> dict:
         out["variant"] = channel.variant
     return out | {
         "d": args.d,
-        "n": x.shape[0],
+        "n": n,
         "seed": args.seed,
         "mse": result.mse,
         "predicted_mse": result.predicted_mse,
@@ -239,11 +236,8 @@ def run_amp(args: argparse.Namespace) -> dict:
 def run_gd(args: argparse.Namespace) -> dict:
     if args.threads:
         torch.set_num_threads(args.threads)
-    channel = Softmax(args.T, args.beta)
-    teacher, x, y = sample_problem(channel, args.d, args.alpha, args.rho, args.seed)
     settings = GdSettings(args.steps, args.lr, args.beta, args.dtype, args.device)
-    init_seeds = init_seeds_for(args.seed, args.students)
-    result = train_students(x, y, teacher, args.rho, init_seeds, settings)
+    result, n, _ = gd_run(args.T, args.rho, args.alpha, args.d, args.seed, args.students, settings)
     se = softmax_state_evolution(args.alpha, args.T, args.rho)
     return {
         "channel": "softmax",
@@ -252,7 +246,7 @@ def run_gd(args: argparse.Namespace) -> dict:
         "alpha": args.alpha,
         "x": args.alpha * softmax_observations(args.T),
         "d": args.d,
-        "n": x.shape[0],
+        "n": n,
         "seed": args.seed,
         "students": args.students,
         "device": args.device,

@@ -31,9 +31,3 @@ def to_z(h: np.ndarray) -> np.ndarray:
     T = h.shape[-1]
     rows, cols = triangle(T)
     return h[..., rows, cols] * z_scale(T)
-
-
-def z_index(T: int, a: int, b: int) -> int:
-    """Position of the pair (a, b), a <= b, in the z-vector."""
-    rows, cols = triangle(T)
-    return int(np.flatnonzero((rows == min(a, b)) & (cols == max(a, b)))[0])

@@ -90,6 +90,11 @@ def student_estimates(w: torch.Tensor) -> torch.Tensor:
     return torch.matmul(w.transpose(1, 2), w) / math.sqrt(r * d)
 
 
+def student_losses(w: torch.Tensor, x: torch.Tensor, y: torch.Tensor, beta: float) -> torch.Tensor:
+    """Sum over samples and the T^2 entries of (y_hat - y)^2, divided by d: (K,)."""
+    return (student_outputs(w, x, beta) - y).square().sum(dim=(1, 2, 3)) / w.shape[2]
+
+
 def train_students(
     x: np.ndarray,
     y: np.ndarray,
@@ -118,7 +123,7 @@ def train_students(
     )
     for step in bar:
         optimiser.zero_grad(set_to_none=True)
-        per_student = (student_outputs(w, xt, settings.beta) - yt).square().sum(dim=(1, 2, 3)) / d
+        per_student = student_losses(w, xt, yt, settings.beta)
         per_student.sum().backward()
         optimiser.step()
         if step % settings.record_every == 0 or step in (1, settings.steps):
@@ -127,7 +132,7 @@ def train_students(
             bar.set_postfix(loss=f"{losses[-1].mean():.3e}", refresh=False)
     bar.close()
     with torch.no_grad():
-        final = (student_outputs(w, xt, settings.beta) - yt).square().sum(dim=(1, 2, 3)) / d
+        final = student_losses(w, xt, yt, settings.beta)
         estimates = student_estimates(w).to(torch.float64).cpu().numpy()
     averaged = estimates.mean(axis=0)
     single = np.sum((estimates - teacher) ** 2, axis=(1, 2)) / d

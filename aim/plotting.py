@@ -105,8 +105,12 @@ def _gd_marks(ax, points: xr.Dataset, x, colour, T):
         )
 
 
+def _listed(ds: xr.Dataset, attr: str) -> str:
+    return ", ".join(map(str, np.atleast_1d(ds.attrs[attr])))
+
+
 def _amp_note(ds: xr.Dataset) -> str:
-    return f"dots: AMP, d = {', '.join(map(str, np.atleast_1d(ds.attrs['amp_d'])))}"
+    return f"dots: AMP, d = {_listed(ds, 'amp_d')} (hollow: iteration cap)"
 
 
 def plot_hardmax(ds: xr.Dataset) -> plt.Figure:
@@ -159,7 +163,7 @@ def plot_hardmax(ds: xr.Dataset) -> plt.Figure:
         left.legend(fontsize=6, frameon=False, loc="lower left")
         right.legend(fontsize=6, frameon=False, loc="lower left")
         if "amp_mse_mean" in ds:
-            left.set_title(_amp_note(ds) + " (hollow: iteration cap)", fontsize=6)
+            left.set_title(_amp_note(ds), fontsize=6)
         variant = ds.attrs["variant"]
         title = (
             "Hardmax, T = 2: exact derivative (Bayes-optimal)"
@@ -200,15 +204,15 @@ def plot_softmax(ds: xr.Dataset) -> plt.Figure:
         if "gd_single_mean" in ds:
             for T in ds.T.values:
                 _gd_marks(right, ds.sel(T=T), ds.x_gd.values, t_colour(T), T)
-            d, k = (
-                ", ".join(map(str, np.atleast_1d(ds.attrs[a]))) for a in ("gd_d", "gd_students")
+            notes.append(
+                f"GD: d = {_listed(ds, 'gd_d')}, K = {_listed(ds, 'gd_students')} "
+                "(+ single, x averaged)"
             )
-            notes.append(f"GD: d = {d}, K = {k} (+ single, x averaged)")
         if "amp_mse_mean" in ds:
             for T in ds.T.values:
                 points = ds.sel(T=T)
                 _amp_dots(right, points, ds.x_amp.values, t_colour(T), f"AMP T = {T}")
-            notes.append(_amp_note(ds) + " (hollow: iteration cap)")
+            notes.append(_amp_note(ds))
         right.set_title("\n".join(notes), fontsize=5.5)
         right.set(
             xscale="log",

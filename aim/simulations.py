@@ -12,8 +12,12 @@ from aim.data import sample_problem
 from aim.gd import GdSettings, init_seeds_for, train_students
 from aim.io import annotate
 
-_AMP_ATTRS = {
+_DRAW_ATTRS = {  # with curves' table (alpha, rho, T, x): the coordinates of one draw
     "seed": ("seed of the teacher, tokens and labels (numpy default_rng)", "1"),
+    "d": ("token dimension", "1"),
+    "n": ("samples n = alpha d^2", "1"),
+}
+_AMP_ATTRS = _DRAW_ATTRS | {
     "iteration": ("AMP iteration", "1"),
     "mse": ("final estimation error ||S_hat - S||_F^2 / d", "1"),
     "predicted_mse": ("AMP's predicted error mmse_S(Delta) at the last iteration", "1"),
@@ -23,10 +27,38 @@ _AMP_ATTRS = {
     "trace_mse": ("estimation error ||S_hat - S||_F^2 / d", "1"),
     "trace_predicted_mse": ("predicted error mmse_S(Delta)", "1"),
     "trace_delta": ("effective noise Delta = 1 / q_hat of the RIE step", "1"),
-    "d": ("token dimension", "1"),
-    "n": ("samples n = alpha d^2", "1"),
-    "x": ("alpha (T^2 + T - 2)", "1"),
 }
+
+
+def amp_run(
+    model,
+    d: int,
+    alpha: float,
+    rho: float,
+    seed: int,
+    settings: AmpSettings,
+    progress: bool | None = None,
+):
+    """One GAMP-RIE run on the draw of `seed`: (result, number of samples)."""
+    teacher, x, y = sample_problem(model, d, alpha, rho, seed)
+    return gamp_rie(x, y, model, rho, settings, teacher, progress), x.shape[0]
+
+
+def gd_run(
+    T: int,
+    rho: float,
+    alpha: float,
+    d: int,
+    seed: int,
+    students: int,
+    settings: GdSettings,
+    progress: bool | None = None,
+):
+    """K students on the softmax draw of `seed`: (result, number of samples, init seeds)."""
+    teacher, x, y = sample_problem(Softmax(T, settings.beta), d, alpha, rho, seed)
+    init_seeds = init_seeds_for(seed, students)
+    result = train_students(x, y, teacher, rho, init_seeds, settings, progress)
+    return result, x.shape[0], init_seeds
 
 
 def _padded(traces: list[np.ndarray], length: int) -> np.ndarray:
@@ -50,11 +82,8 @@ def amp_dataset(
     """GAMP-RIE runs for each seed at one (channel, variant, T, rho, alpha, d)."""
     model = make_channel(channel, T, variant)
     amp_settings = AmpSettings(**settings)
-    results, n = [], 0
-    for seed in seeds:
-        teacher, x, y = sample_problem(model, d, alpha, rho, seed)
-        n = x.shape[0]
-        results.append(gamp_rie(x, y, model, rho, amp_settings, teacher, progress))
+    runs = [amp_run(model, d, alpha, rho, seed, amp_settings, progress) for seed in seeds]
+    results, n = [run for run, _ in runs], runs[0][1]
     length = max(r.iterations for r in results)
     ds = xr.Dataset(
         {
@@ -97,7 +126,7 @@ def amp_dataset(
     return ds
 
 
-_GD_ATTRS = {
+_GD_ATTRS = _DRAW_ATTRS | {
     "student": ("student index", "1"),
     "init_seed": ("seed of the student's initial weights (torch)", "1"),
     "step": ("Adam step at which the loss was recorded", "1"),
@@ -105,11 +134,6 @@ _GD_ATTRS = {
     "averaged_mse": ("error of the mean of the students' S_hat", "1"),
     "final_loss": ("training loss after the last step", "1"),
     "loss": ("training loss: sum over samples and T^2 entries of squared error / d", "1"),
-    "seed": ("seed of the teacher, tokens and labels (numpy default_rng)", "1"),
-    "converged": ("GD has no stopping rule: always 1 (the run took all its steps)", "1"),
-    "d": ("token dimension", "1"),
-    "n": ("samples n = alpha d^2", "1"),
-    "x": ("alpha (T^2 + T - 2)", "1"),
 }
 
 
@@ -125,17 +149,13 @@ def gd_dataset(
 ) -> xr.Dataset:
     """K students trained by full-batch Adam on one softmax (teacher, data) draw."""
     gd_settings = GdSettings(**settings)
-    channel = Softmax(T, gd_settings.beta)
-    teacher, x, y = sample_problem(channel, d, alpha, rho, seed)
-    init_seeds = init_seeds_for(seed, students)
-    result = train_students(x, y, teacher, rho, init_seeds, gd_settings, progress)
+    result, n, init_seeds = gd_run(T, rho, alpha, d, seed, students, gd_settings, progress)
     ds = xr.Dataset(
         {
             "single_mse": ("student", result.single_mse),
             "averaged_mse": result.averaged_mse,
             "final_loss": ("student", result.final_loss),
             "loss": (("step", "student"), result.loss),
-            "converged": np.int8(1),
         },
         coords={
             "student": np.arange(students),
@@ -144,7 +164,7 @@ def gd_dataset(
         },
     )
     ds = ds.assign_coords(
-        alpha=alpha, rho=rho, T=T, d=d, n=x.shape[0], seed=seed, x=alpha * softmax_observations(T)
+        alpha=alpha, rho=rho, T=T, d=d, n=n, seed=seed, x=alpha * softmax_observations(T)
     )
     ds = with_metadata(ds, _GD_ATTRS)
     annotate(

@@ -7,7 +7,7 @@ from scipy.stats import multivariate_normal
 
 from aim.amp import AmpSettings, DenseSensing, TokenSensing, gamp_rie
 from aim.channels import Hardmax, Softmax, make_channel
-from aim.coordinates import to_z, z_index
+from aim.coordinates import to_z
 from aim.data import attention_indices, sample_problem, sample_teacher, sample_tokens
 from aim.simulations import amp_dataset
 from aim.state_evolution import hardmax_state_evolution, softmax_state_evolution
@@ -236,8 +236,3 @@ def test_amp_lands_on_state_evolution_at_paper_size(channel, alpha, d, allowance
         se = float(hardmax_state_evolution(alpha, RHO, channel.variant).mmse[0])
     mean, sem = _amp_errors(channel, alpha, d, range(8), 500)
     assert abs(mean - se) < 3 * sem + allowance
-
-
-def test_z_index_reads_the_triangle():
-    assert [z_index(2, 0, 0), z_index(2, 0, 1), z_index(2, 1, 1)] == [0, 1, 2]
-    assert z_index(3, 2, 1) == 4

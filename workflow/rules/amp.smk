@@ -18,7 +18,7 @@ rule amp_hardmax:
         alpha=lambda w: float(w.alpha),
         d=lambda w: int(w.d),
         seeds=lambda w: seed_range(w.seeds),
-        settings=amp_settings(config["hardmax"].get("amp", {})),
+        settings=AMP_SETTINGS["hardmax"],
     script:
         "../scripts/amp.py"
 
@@ -43,6 +43,6 @@ rule amp_softmax:
         alpha=lambda w: float(w.alpha),
         d=lambda w: int(w.d),
         seeds=lambda w: seed_range(w.seeds),
-        settings=amp_settings(config["softmax"].get("amp", {})),
+        settings=AMP_SETTINGS["softmax"],
     script:
         "../scripts/amp.py"

@@ -185,9 +185,13 @@ def softmax_gd_runs():
     ]
 
 
-# Cluster resources, from the problem size (a rough single-core model, doubled for
-# safety; a retry multiplies memory and time by the attempt number).
-FLOPS_PER_SECOND = 2e9
+# Cluster resources from the problem size, doubled for safety; a retry multiplies memory
+# and time by the attempt number. Calibration, one core of the 2-core build machine:
+# AMP at d = 100, alpha = 2.7 does 4 n T d^2 = 2.2 GFLOP in 0.128 s per iteration and
+# peaks at 172 MB; GD at d = 100, K = 32, T = 4, n = 1000 does 6 K n T d r = 3.8 GFLOP in
+# 0.23 s per step and peaks at 561 MB (300 MB of it imports). That is 16-20 GFLOP/s; the
+# model assumes half of it for slower cluster cores.
+FLOPS_PER_SECOND = 8e9
 
 
 def _minutes(seconds, attempt):
@@ -201,7 +205,7 @@ def _amp_size(wildcards):
 
 def amp_memory(wildcards, attempt):
     n, T, d = _amp_size(wildcards)
-    return attempt * (600 + math.ceil(8 * (8 * n * T * d + 30 * d * d) / 2**20))
+    return attempt * (400 + math.ceil(8 * (4 * n * T * d + 30 * d * d) / 2**20))
 
 
 def amp_runtime(channel):
@@ -219,7 +223,7 @@ def amp_runtime(channel):
 def gd_memory(wildcards, attempt):
     d, K, T = int(wildcards.d), int(wildcards.K), int(wildcards.T)
     n, r = float(wildcards.alpha) * d * d, max(1, round(float(wildcards.rho) * d))
-    return attempt * (1000 + math.ceil(4 * 12 * K * n * T * (r + T) / 2**20))
+    return attempt * (500 + math.ceil(4 * 12 * K * n * T * (r + T) / 2**20))
 
 
 def gd_runtime(wildcards, attempt):
