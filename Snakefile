@@ -3,18 +3,26 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
-configfile: "config/config.yaml"
+# The effective config is exactly the file named: config/config.yaml only when no
+# --configfile is given (--config key=value still overlays it, as documented).
+if not workflow.overwrite_configfiles:
+
+    configfile: "config/config.yaml"
 
 
 include: "workflow/rules/common.smk"
-include: "workflow/rules/theory.smk"
-include: "workflow/rules/amp.smk"
-include: "workflow/rules/gd.smk"
-include: "workflow/rules/aggregate.smk"
+
+
+if "bayes" in config:
+
+    include: "workflow/rules/bayes.smk"
+
+
 include: "workflow/rules/figures.smk"
 
 
 rule all:
     default_target: True
     input:
+        EFFECTIVE_CONFIG,
         figure_targets(config["figures"]),

@@ -1,318 +1,44 @@
-"""Command line: state-evolution solves, thresholds, single AMP and GD runs (python -m aim)."""
+"""Command line: `aim <paper> <command> ...` (also `python -m aim ...`).
+
+Each wing adds its commands; `aim se|thresholds|amp|gd ...` (the commands of the first
+release) stay as aliases of `aim bayes ...`.
+"""
 
 from __future__ import annotations
 
-import argparse
-import json
-import math
-
-import numpy as np
-import torch
+import importlib
+import sys
 
 from aim import __version__
-from aim.amp import AmpSettings
-from aim.channels import CHANNELS, VARIANTS, make_channel, softmax_observations
-from aim.gd import DTYPES, GdSettings
-from aim.simulations import amp_run, gd_run
-from aim.state_evolution import (
-    SolverSettings,
-    hardmax_small_rho,
-    hardmax_state_evolution,
-    hardmax_weak_recovery,
-    softmax_perfect_recovery,
-    softmax_small_rho,
-    softmax_small_rho_thresholds,
-    softmax_state_evolution,
-)
+from aim.core.cli import OneLineParser, UsageError, strict_json
+
+WINGS = {"bayes": "aim.bayes.cli"}  # paper id -> its command-line module
+ALIASES = {command: "bayes" for command in ("se", "thresholds", "amp", "gd")}
 
 
-class UsageError(Exception):
-    """A bad argument, reported as one line naming it."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # one line, no usage block
-        self.exit(2, f"{self.prog}: error: {message}\n")
-
-
-def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--channel", required=True, choices=CHANNELS)
-    p.add_argument("--T", type=int, default=2, help="tokens per sequence (default 2)")
-    p.add_argument("--rho", type=float, required=True, help="width ratio r/d; 0 = rescaled limit")
-    p.add_argument("--variant", choices=VARIANTS, help="hardmax derivative (default exact)")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-
-
-def _draw(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--alpha", type=float, required=True, help="samples per d^2")
-    p.add_argument("--d", type=int, required=True, help="token dimension")
-    p.add_argument("--seed", type=int, default=0, help="seed of teacher, tokens, labels")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m aim", description=__doc__)
+def build_parser() -> OneLineParser:
+    parser = OneLineParser(prog="aim", description=__doc__)
     parser.add_argument("--version", action="version", version=f"aim {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    se = sub.add_parser("se", help="Bayes-optimal state evolution at one point")
-    _common(se)
-    se.add_argument("--alpha", type=float, help="samples per d^2 (rho > 0)")
-    se.add_argument("--alpha-bar", type=float, help="alpha / rho, for --rho 0")
-    se.add_argument("--beta", type=float, default=1.0, help="softmax inverse temperature")
-    se.add_argument("--damping", type=float, default=0.0)
-    se.add_argument("--tol", type=float, default=1e-10)
-    se.add_argument("--max-iter", type=int, default=5000)
-    th = sub.add_parser("thresholds", help="recovery thresholds")
-    _common(th)
-    amp = sub.add_parser("amp", help="one GAMP-RIE run on a sampled teacher")
-    _common(amp)
-    _draw(amp)
-    amp.add_argument("--damping", type=float, default=0.5)
-    amp.add_argument("--tol", type=float, default=1e-5)
-    amp.add_argument("--max-iter", type=int, default=100)
-    gd = sub.add_parser("gd", help="K students trained by full-batch Adam (softmax channel)")
-    gd.add_argument("--T", type=int, default=2, help="tokens per sequence (default 2)")
-    gd.add_argument("--rho", type=float, required=True, help="width ratio r/d")
-    _draw(gd)
-    gd.add_argument("--students", type=int, default=32, help="K students trained at once")
-    gd.add_argument("--steps", type=int, default=1000)
-    gd.add_argument("--lr", type=float, default=0.1)
-    gd.add_argument("--beta", type=float, default=1.0, help="softmax inverse temperature")
-    gd.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
-    gd.add_argument("--dtype", choices=tuple(DTYPES), default="float32")
-    gd.add_argument("--threads", type=int, help="torch CPU threads (default: torch's)")
-    gd.add_argument("--json", action="store_true", help="print one JSON object")
+    papers = parser.add_subparsers(dest="paper", required=True, parser_class=OneLineParser)
+    for paper, module in WINGS.items():
+        wing = importlib.import_module(module)
+        sub = papers.add_parser(paper, help=wing.__doc__.splitlines()[0])
+        commands = sub.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+        wing.add_commands(commands)
     return parser
 
 
-def _check_settings(settings_class, *values) -> None:
-    try:
-        settings_class(*values)
-    except ValueError as err:
-        name = str(err).split()[0].replace("_", "-")
-        raise UsageError(f"argument --{name}: {err}") from None
-
-
-def _check_draw(args: argparse.Namespace) -> None:
-    """The arguments of one sampled (teacher, tokens, labels) draw, for amp and gd."""
-    if not (math.isfinite(args.rho) and args.rho > 0):
-        raise UsageError(f"argument --rho: {args.command} needs a finite rho > 0, got {args.rho}")
-    if not (math.isfinite(args.alpha) and args.alpha > 0):
-        raise UsageError(f"argument --alpha: must be finite and > 0, got {args.alpha}")
-    if args.d < 2 or round(args.rho * args.d) < 1:
-        raise UsageError(f"argument --d: need d >= 2 and rank round(rho d) >= 1, got {args.d}")
-    if args.seed < 0:
-        raise UsageError(f"argument --seed: must be >= 0, got {args.seed}")
-
-
-def _validate_amp(args: argparse.Namespace) -> None:
-    _check_draw(args)
-    _check_settings(AmpSettings, args.damping, args.tol, args.max_iter)
-
-
-def _validate_gd(args: argparse.Namespace) -> None:
-    if args.T < 2:
-        raise UsageError(f"argument --T: must be >= 2, got {args.T}")
-    _check_draw(args)
-    for name in ("students", "threads"):
-        value = getattr(args, name)
-        if value is not None and value < 1:
-            raise UsageError(f"argument --{name}: must be >= 1, got {value}")
-    _check_settings(GdSettings, args.steps, args.lr, args.beta, args.dtype, args.device)
-
-
-def _validate(args: argparse.Namespace) -> None:
-    if args.command == "gd":
-        _validate_gd(args)
-        return
-    if args.T < 2:
-        raise UsageError(f"argument --T: must be >= 2, got {args.T}")
-    if args.channel == "hardmax" and args.T != 2:
-        raise UsageError(
-            f"argument --T: the hardmax channel is solved for T = 2 only, got {args.T}"
-        )
-    if args.channel == "softmax" and args.variant is not None:
-        raise UsageError("argument --variant: applies to the hardmax channel only")
-    if math.isnan(args.rho) or args.rho < 0:
-        raise UsageError(f"argument --rho: must be >= 0, got {args.rho}")
-    if math.isinf(args.rho) and args.channel == "hardmax":
-        raise UsageError("argument --rho: rho = inf is available for softmax only")
-    if args.command == "amp":
-        _validate_amp(args)
-    if args.command != "se":
-        return
-    if args.beta <= 0 or not math.isfinite(args.beta):
-        raise UsageError(f"argument --beta: must be positive, got {args.beta}")
-    wanted, other = ("--alpha-bar", "--alpha") if args.rho == 0 else ("--alpha", "--alpha-bar")
-    value = getattr(args, wanted[2:].replace("-", "_"))
-    if getattr(args, other[2:].replace("-", "_")) is not None:
-        raise UsageError(f"argument {other}: not used with --rho {args.rho:g}; give {wanted}")
-    if value is None:
-        raise UsageError(f"argument {wanted}: required with --rho {args.rho:g}")
-    if not math.isfinite(value) or value < 0:
-        raise UsageError(f"argument {wanted}: must be finite and >= 0, got {value}")
-    _check_settings(SolverSettings, args.damping, args.tol, args.max_iter)
-
-
-def _finite(x) -> float | None:
-    x = float(np.asarray(x).ravel()[0])
-    return x if math.isfinite(x) else None
-
-
-def run_se(args: argparse.Namespace) -> dict:
-    variant = args.variant or "exact"
-    settings = SolverSettings(args.damping, args.tol, args.max_iter)
-    out = {"channel": args.channel, "T": args.T, "rho": args.rho}
-    if args.channel == "hardmax":
-        out["variant"] = variant
-    else:
-        out["beta"] = args.beta
-    if args.rho == 0:
-        out["alpha_bar"] = args.alpha_bar
-        if args.channel == "softmax":
-            mmse = float(softmax_small_rho(args.alpha_bar, args.T)[0])
-            return out | {
-                "mmse": mmse,
-                "q": 1 - mmse,
-                "q_hat": None,
-                "converged": True,
-                "iterations": 0,
-                "method": "closed_form",
-            }
-        fp = hardmax_small_rho(args.alpha_bar, variant, settings)
-    else:
-        out["alpha"] = args.alpha
-        if args.channel == "softmax":
-            fp = softmax_state_evolution(args.alpha, args.T, args.rho, args.beta)
-        else:
-            fp = hardmax_state_evolution(args.alpha, args.rho, variant, settings)
-    return out | {
-        "mmse": _finite(fp.mmse),
-        "q": _finite(fp.q),
-        "q_hat": _finite(fp.q_hat),
-        "converged": bool(fp.converged[0]),
-        "iterations": int(fp.iterations[0]),
-        "method": fp.method,
-    }
-
-
-def run_thresholds(args: argparse.Namespace) -> dict:
-    out = {"channel": args.channel, "T": args.T, "rho": args.rho}
-    if args.channel == "hardmax":
-        variant = args.variant or "exact"
-        return out | {
-            "variant": variant,
-            "limit": "rho -> 0",
-            "alpha_bar_weak": hardmax_weak_recovery(variant),
-        }
-    if args.rho == 0:
-        return out | {"limit": "rho -> 0"} | softmax_small_rho_thresholds(args.T)
-    x_pr = softmax_perfect_recovery(args.rho)
-    return out | {"x_perfect": x_pr, "alpha_perfect": x_pr / softmax_observations(args.T)}
-
-
-def run_amp(args: argparse.Namespace) -> dict:
-    channel = make_channel(args.channel, args.T, args.variant)
-    settings = AmpSettings(args.damping, args.tol, args.max_iter)
-    result, n = amp_run(channel, args.d, args.alpha, args.rho, args.seed, settings)
-    if args.channel == "softmax":
-        se = softmax_state_evolution(args.alpha, args.T, args.rho)
-    else:
-        se = hardmax_state_evolution(args.alpha, args.rho, channel.variant)
-    out = {"channel": args.channel, "T": args.T, "rho": args.rho, "alpha": args.alpha}
-    if args.channel == "hardmax":
-        out["variant"] = channel.variant
-    return out | {
-        "d": args.d,
-        "n": n,
-        "seed": args.seed,
-        "mse": result.mse,
-        "predicted_mse": result.predicted_mse,
-        "se_mmse": float(se.mmse[0]),
-        "iterations": result.iterations,
-        "converged": result.converged,
-    }
-
-
-def run_gd(args: argparse.Namespace) -> dict:
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    settings = GdSettings(args.steps, args.lr, args.beta, args.dtype, args.device)
-    result, n, _ = gd_run(args.T, args.rho, args.alpha, args.d, args.seed, args.students, settings)
-    se = softmax_state_evolution(args.alpha, args.T, args.rho)
-    return {
-        "channel": "softmax",
-        "T": args.T,
-        "rho": args.rho,
-        "alpha": args.alpha,
-        "x": args.alpha * softmax_observations(args.T),
-        "d": args.d,
-        "n": n,
-        "seed": args.seed,
-        "students": args.students,
-        "device": args.device,
-        "single_mse": result.single_mse.tolist(),
-        "averaged_mse": result.averaged_mse,
-        "final_loss": float(result.final_loss.mean()),
-        "final_losses": result.final_loss.tolist(),
-        "se_mmse": float(se.mmse[0]),
-    }
-
-
-RUNNERS = {"se": run_se, "thresholds": run_thresholds, "amp": run_amp, "gd": run_gd}
-
-
-def _summary(result: dict) -> str:
-    head = ", ".join(
-        f"{k}={v}"
-        for k, v in result.items()
-        if k in ("channel", "variant", "T", "beta", "rho", "alpha", "alpha_bar")
-    )
-    if "averaged_mse" in result:
-        single = np.asarray(result["single_mse"])
-        return (
-            f"softmax, T={result['T']}, rho={result['rho']}, alpha={result['alpha']} "
-            f"(x={result['x']:.4g}), d={result['d']}, n={result['n']}, seed={result['seed']}\n"
-            f"  GD error: single {single.mean():.6g} +- {single.std():.2g} "
-            f"({result['students']} students), averaged {result['averaged_mse']:.6g}; "
-            f"state evolution {result['se_mmse']:.6g}; final loss {result['final_loss']:.3g}"
-        )
-    if "predicted_mse" in result:
-        status = "converged" if result["converged"] else "NOT converged"
-        return (
-            f"{head}, d={result['d']}, n={result['n']}, seed={result['seed']}\n"
-            f"  AMP error = {result['mse']:.6g}  (predicted {result['predicted_mse']:.6g}, "
-            f"state evolution {result['se_mmse']:.6g}; {status}, "
-            f"{result['iterations']} iterations)"
-        )
-    if "mmse" in result:
-        status = "converged" if result["converged"] else "NOT converged"
-        return (
-            f"{head}\n  MMSE = {result['mmse']:.6g}  (q = {result['q']:.6g}, "
-            f"q_hat = {result['q_hat']}, {result['method']}, {status}, "
-            f"{result['iterations']} iterations)"
-        )
-    body = "\n".join(
-        f"  {k} = {v:.7g}" for k, v in result.items() if isinstance(v, float) and k not in ("rho",)
-    )
-    extra = f"  ({result['limit']} limit)\n" if "limit" in result else ""
-    return f"{head}\n{extra}{body}"
-
-
-def _strict_json(result: dict) -> dict:
-    """JSON has no infinity: non-finite floats become the strings 'inf' / '-inf'."""
-    return {
-        k: (str(v) if isinstance(v, float) and not math.isfinite(v) else v)
-        for k, v in result.items()
-    }
-
-
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in ALIASES:
+        argv = [ALIASES[argv[0]], *argv]
     parser = build_parser()
     args = parser.parse_args(argv)
+    wing = importlib.import_module(WINGS[args.paper])
     try:
-        _validate(args)
+        wing.validate(args)
     except UsageError as err:
-        parser.exit(2, f"{parser.prog} {args.command}: error: {err}\n")
-    result = RUNNERS[args.command](args)
-    print(json.dumps(_strict_json(result), allow_nan=False) if args.json else _summary(result))
+        parser.exit(2, f"aim {args.paper} {args.command}: error: {err}\n")
+    result = wing.RUNNERS[args.command](args)
+    print(strict_json(result) if args.json else wing.summary(result))
     return 0 if result.get("converged", True) else 1

@@ -1,32 +1,61 @@
-rule plot:
+# One gather per figure into its aggregate, then one rule per figure (named by its id)
+# that draws it: all derived from the figure registry (aim.figures).
+
+
+def gather_inputs(wildcards):
+    figure = FIGURES[wildcards.figure]
+    if figure.paper != wildcards.paper:
+        raise ValueError(
+            f"figure {figure.id} belongs to {figure.paper}, not {wildcards.paper}"
+        )
+    return figure.inputs(config[figure.paper])
+
+
+rule gather:
     input:
-        data="results/aggregated/{figure}.nc",
-        code=PLOT_CODE,
+        unpack(gather_inputs),
     output:
-        pdf="results/figures/{figure}.pdf",
-        png=report(
-            "results/figures/{figure}.png",
-            caption="../report/figure.rst",
-            category="Figures",
-        ),
+        "results/{paper}/aggregated/{figure}.nc",
     log:
-        "results/logs/figures/{figure}.log",
+        "results/{paper}/logs/aggregated/{figure}.log",
     conda:
         "../../envs/aim.yaml"
+    resources:
+        mem_mb=light_memory,
+        runtime=light_runtime,
+    params:
+        gather=lambda w: FIGURES[w.figure].gather,
+        options=lambda w: FIGURES[w.figure].options(config[w.paper]),
+        code=lambda w: code_of("gather.py", module_of(FIGURES[w.figure].gather)),
     script:
-        "../scripts/plot.py"
+        "../scripts/gather.py"
 
 
-rule fig_hardmax:
-    input:
-        figure_targets(["fig_hardmax"]),
+for figure in FIGURES.values():
 
-
-rule fig_hardmax_published:
-    input:
-        figure_targets(["fig_hardmax_published"]),
-
-
-rule fig_softmax:
-    input:
-        figure_targets(["fig_softmax"]),
+    rule:
+        name:
+            figure.id
+        input:
+            data=figure.aggregate,
+        output:
+            pdf=figure.images["pdf"],
+            png=report(
+                figure.images["png"],
+                caption=f"../report/{figure.id}.rst",
+                category=figure.paper,
+            ),
+        log:
+            f"results/{figure.paper}/logs/figures/{figure.id}.log",
+        conda:
+            "../../envs/aim.yaml"
+        resources:
+            mem_mb=light_memory,
+            runtime=light_runtime,
+        params:
+            plot=figure.plot,
+            code=code_of("plot.py", module_of(figure.plot)),
+            # read by the caption at report time; derived from the input, so no rerun trigger
+            data=lambda w, input: summary_values(input.data),
+        script:
+            "../scripts/plot.py"

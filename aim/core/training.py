@@ -1,4 +1,4 @@
-"""Gradient descent on the tied-attention student, K students trained at once.
+"""Batched training of tied-attention students in torch: K students trained at once.
 
 Student k has W_k in R^{r x d}: u = x W_k^T / sqrt(d), h = u u^T / sqrt(r) -
 (||W_k||_F^2 / (d sqrt(r))) I, y_hat = softmax(beta h) row-wise. The loss of a student is
@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from tqdm import tqdm
+
+from aim.core.tokens import rank
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
@@ -59,7 +61,7 @@ class GdResult:
     estimate: np.ndarray  # (d, d): the mean of the K students' S_hat
 
 
-def initial_weights(init_seeds: list[int], r: int, d: int) -> torch.Tensor:
+def initial_weights(init_seeds: list[int], *, r: int, d: int) -> torch.Tensor:
     """W_k ~ N(0, 1)^{r x d}, one CPU generator per student, so that student k's start
     depends on its own seed only (a batch equals the separate runs)."""
     return torch.stack(
@@ -72,7 +74,7 @@ def initial_weights(init_seeds: list[int], r: int, d: int) -> torch.Tensor:
     )
 
 
-def student_outputs(w: torch.Tensor, x: torch.Tensor, beta: float) -> torch.Tensor:
+def student_outputs(w: torch.Tensor, x: torch.Tensor, *, beta: float) -> torch.Tensor:
     """y_hat for K students (K, r, d) on tokens (n, T, d): shape (K, n, T, T)."""
     K, r, d = w.shape
     n, T, _ = x.shape
@@ -90,15 +92,18 @@ def student_estimates(w: torch.Tensor) -> torch.Tensor:
     return torch.matmul(w.transpose(1, 2), w) / math.sqrt(r * d)
 
 
-def student_losses(w: torch.Tensor, x: torch.Tensor, y: torch.Tensor, beta: float) -> torch.Tensor:
+def student_losses(
+    w: torch.Tensor, x: torch.Tensor, y: torch.Tensor, *, beta: float
+) -> torch.Tensor:
     """Sum over samples and the T^2 entries of (y_hat - y)^2, divided by d: (K,)."""
-    return (student_outputs(w, x, beta) - y).square().sum(dim=(1, 2, 3)) / w.shape[2]
+    return (student_outputs(w, x, beta=beta) - y).square().sum(dim=(1, 2, 3)) / w.shape[2]
 
 
 def train_students(
     x: np.ndarray,
     y: np.ndarray,
     teacher: np.ndarray,
+    *,
     rho: float,
     init_seeds: list[int],
     settings: GdSettings = GdSettings(),
@@ -106,13 +111,11 @@ def train_students(
 ) -> GdResult:
     """Train len(init_seeds) students by full-batch Adam on tokens x (n, T, d), labels y."""
     n, T, d = x.shape
-    r = int(round(rho * d))
-    if r < 1:
-        raise ValueError(f"rho d = {rho * d:g} rounds to rank 0")
+    r = rank(rho=rho, d=d)
     dtype, device = DTYPES[settings.dtype], torch.device(settings.device)
     xt = torch.as_tensor(x, dtype=dtype, device=device)
     yt = torch.as_tensor(y, dtype=dtype, device=device)
-    w = initial_weights(init_seeds, r, d).to(dtype=dtype, device=device).requires_grad_(True)
+    w = initial_weights(init_seeds, r=r, d=d).to(dtype=dtype, device=device).requires_grad_(True)
     optimiser = torch.optim.Adam([w], lr=settings.lr)
     steps, losses = [], []
     bar = tqdm(
@@ -123,7 +126,7 @@ def train_students(
     )
     for step in bar:
         optimiser.zero_grad(set_to_none=True)
-        per_student = student_losses(w, xt, yt, settings.beta)
+        per_student = student_losses(w, xt, yt, beta=settings.beta)
         per_student.sum().backward()
         optimiser.step()
         if step % settings.record_every == 0 or step in (1, settings.steps):
@@ -132,7 +135,7 @@ def train_students(
             bar.set_postfix(loss=f"{losses[-1].mean():.3e}", refresh=False)
     bar.close()
     with torch.no_grad():
-        final = student_losses(w, xt, yt, settings.beta)
+        final = student_losses(w, xt, yt, beta=settings.beta)
         estimates = student_estimates(w).to(torch.float64).cpu().numpy()
     averaged = estimates.mean(axis=0)
     single = np.sum((estimates - teacher) ** 2, axis=(1, 2)) / d

@@ -2,7 +2,7 @@
 
 Each channel gives the labels y of attention indices h (natural coordinates, (n, T, T)),
 the AMP denoiser g_out(y, omega, V) = d log Z_out / d omega in isotropic z-coordinates
-(see aim.coordinates), and the state-evolution map from the overlap q (out of Q0) to the
+(see aim.core.tokens), and the state-evolution map from the overlap q (out of Q0) to the
 conjugate overlap q_hat at sample ratio alpha.
 """
 
@@ -15,18 +15,25 @@ import numpy as np
 from scipy.interpolate import CubicSpline
 from scipy.special import log_ndtr, softmax
 
-from aim.coordinates import to_z, z_scale
-from aim.gaussian import bivariate_normal_pdf, log_bivariate_normal_cdf
+from aim.core.gaussian import bivariate_normal_pdf, log_bivariate_normal_cdf
+from aim.core.tokens import to_z, z_scale
 
 VARIANTS = ("exact", "published")
 
 
-def softmax_observations(T: int) -> int:
-    """Twice the number of linear observations of h a noiseless softmax sample carries."""
-    return T * T + T - 2
+def linear_observations(T: int) -> int:
+    """Linear observations of h that a noiseless softmax sample carries: (T^2 + T - 2) / 2,
+    the T (T + 1) / 2 entries of the symmetric h less the one shift softmax cannot see."""
+    return (T * T + T - 2) // 2
 
 
-@dataclass(frozen=True)
+def x_per_alpha(T: int) -> int:
+    """x / alpha = T^2 + T - 2 = 2 linear_observations(T): the softmax error depends on
+    alpha and T only through x = alpha (T^2 + T - 2)."""
+    return 2 * linear_observations(T)
+
+
+@dataclass(frozen=True, kw_only=True)
 class Softmax:
     """Softmax attention at inverse temperature beta; the information is beta-free."""
 
@@ -39,9 +46,9 @@ class Softmax:
         if not self.beta > 0:
             raise ValueError(f"beta must be positive, got {self.beta}")
 
-    def q_hat(self, alpha, q, Q0):
+    def q_hat(self, *, alpha, q, Q0):
         with np.errstate(divide="ignore"):
-            return softmax_observations(self.T) * np.asarray(alpha) / (Q0 - np.asarray(q))
+            return x_per_alpha(self.T) * np.asarray(alpha) / (Q0 - np.asarray(q))
 
     def labels(self, h: np.ndarray) -> np.ndarray:
         """Row-wise softmax of beta h."""
@@ -225,7 +232,7 @@ def hardmax_mean_integrand_table(lam, variant: str = "exact") -> np.ndarray:
     return np.where(lam < lo, below, np.where(lam > hi, above, inside))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Hardmax:
     """Hardmax attention (beta -> infinity), T = 2 only."""
 
@@ -237,15 +244,15 @@ class Hardmax:
             raise ValueError(f"the hardmax channel is solved for T = 2 only, got T = {self.T}")
         _check_variant(self.variant)
 
-    def output_term(self, q, Q0):
+    def output_term(self, *, q, Q0):
         """E[2 G_11^2 + 2 G_22^2 + G_12^2] at overlap q out of Q0."""
         V = Q0 - np.asarray(q, float)
         with np.errstate(divide="ignore", invalid="ignore"):
             lam = np.where(V > 0, np.asarray(q) / V, np.inf)
             return hardmax_mean_integrand_table(lam, self.variant) / (3 * V)
 
-    def q_hat(self, alpha, q, Q0):
-        return 2 * np.asarray(alpha) * self.output_term(q, Q0)
+    def q_hat(self, *, alpha, q, Q0):
+        return 2 * np.asarray(alpha) * self.output_term(q=q, Q0=Q0)
 
     def labels(self, h: np.ndarray) -> np.ndarray:
         """One-hot rows: y_a picks argmax_b h_ab."""
@@ -272,12 +279,12 @@ class Hardmax:
 CHANNELS = ("softmax", "hardmax")
 
 
-def make_channel(name: str, T: int = 2, variant: str | None = None, beta: float = 1.0):
+def make_channel(name: str, *, T: int = 2, variant: str | None = None, beta: float = 1.0):
     """Channel by name: softmax (any T >= 2, beta) or hardmax (T = 2, exact | published)."""
     if name == "softmax":
         if variant is not None:
             raise ValueError("variant applies to the hardmax channel only")
-        return Softmax(T, beta)
+        return Softmax(T=T, beta=beta)
     if name == "hardmax":
-        return Hardmax(variant or "exact", T)
+        return Hardmax(variant=variant or "exact", T=T)
     raise ValueError(f"channel must be one of {CHANNELS}, got {name!r}")

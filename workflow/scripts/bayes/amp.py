@@ -1,15 +1,22 @@
 """Snakemake adapter: one block of GAMP-RIE seeds at one point (progress goes to the log)."""
 
-import sys
+from aim.bayes.amp_runs import amp_dataset
+from aim.core.io import write_dataset
+from aim.core.jobs import log_to
 
-from aim.io import write_dataset
-from aim.simulations import amp_dataset
-
-sys.stderr = sys.stdout = open(snakemake.log[0], "w")  # noqa: F821
-
+log_to(snakemake.log[0])  # noqa: F821
 p = snakemake.params  # noqa: F821
-variant = getattr(snakemake.wildcards, "variant", None)  # noqa: F821
-ds = amp_dataset(p.channel, p.T, p.rho, p.alpha, p.d, p.seeds, p.settings, variant, progress=True)
+ds = amp_dataset(
+    channel=p.channel,
+    T=p.T,
+    rho=p.rho,
+    alpha=p.alpha,
+    d=p.d,
+    seeds=p.seeds,
+    settings=p.settings,
+    variant=getattr(snakemake.wildcards, "variant", None),  # noqa: F821
+    progress=True,
+)
 for seed, mse, its, ok in zip(
     ds.seed.values, ds.mse.values, ds.iterations.values, ds.converged.values
 ):

@@ -1,4 +1,7 @@
-"""Figure aggregates: everything one figure draws, gathered from the per-job datasets."""
+"""Figure aggregates: everything one figure draws, gathered from the per-job datasets.
+
+Each gather takes its named input lists of datasets (the figure registry's `inputs`) and
+its options as keywords."""
 
 from __future__ import annotations
 
@@ -6,8 +9,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from aim.curves import with_metadata
-from aim.io import annotate, parameters
+from aim.bayes import PAPER
+from aim.bayes.vocabulary import THEORY_ATTRS
+from aim.core.io import annotate, parameters, with_metadata
 
 VARIANT_NOTES = {
     "exact": "exact derivative of the hardmax likelihood: the Bayes-optimal error",
@@ -58,7 +62,7 @@ def amp_points(runs: list[xr.Dataset], key: str, axis: str) -> xr.Dataset:
         }
     )
     out.attrs["amp_d"] = sorted({int(ds.d) for ds in runs})
-    return with_metadata(out, _AMP_ATTRS)
+    return with_metadata(out, THEORY_ATTRS | _AMP_ATTRS)
 
 
 _GD_ATTRS = {
@@ -96,26 +100,28 @@ def gd_points(runs: list[xr.Dataset]) -> xr.Dataset:
         gd_d=sorted({int(ds.d) for ds in runs}),
         gd_students=sorted({int(ds.student.size) for ds in runs}),
     )
-    return with_metadata(out, _GD_ATTRS)
+    return with_metadata(out, THEORY_ATTRS | _GD_ATTRS)
 
 
 def _with_points(ds: xr.Dataset, points: xr.Dataset) -> xr.Dataset:
     """Simulation points merged into a figure's data (outer join on shared dimensions)."""
     merged = xr.merge([ds, points], join="outer", combine_attrs="override")
     merged.attrs.update(points.attrs)
-    return with_metadata(merged, _AMP_ATTRS | _GD_ATTRS)
+    return with_metadata(merged, THEORY_ATTRS | _AMP_ATTRS | _GD_ATTRS)
 
 
 def hardmax_figure(
+    *,
     curves: list[xr.Dataset],
-    limit: xr.Dataset,
+    limit: list[xr.Dataset],
+    amp: list[xr.Dataset] = (),
     rho_alpha: list,
     rho_alpha_bar: list,
-    amp: list[xr.Dataset] = (),
 ) -> xr.Dataset:
     """Hardmax figure data: mmse(rho, alpha) for every rho (NaN off each rho's grid), the
-    rho -> 0 curve on alpha_bar, the threshold, which rho goes in which panel, and the
-    AMP points (rho, alpha_amp)."""
+    rho -> 0 curve on alpha_bar (`limit`, one dataset), the threshold, which rho goes in
+    which panel, and the AMP points (rho, alpha_amp)."""
+    (limit,) = limit
     variant = limit.attrs["variant"]
     ds = _stack_over_rho(curves, ["mmse", "converged"])
     rho = ds.rho.values
@@ -129,7 +135,8 @@ def hardmax_figure(
         ds = _with_points(ds, amp_points(list(amp), "rho", "alpha"))
     with_metadata(
         ds,
-        {
+        THEORY_ATTRS
+        | {
             "in_alpha_panel": ("curve drawn against alpha (left panel)", "1"),
             "in_alpha_bar_panel": ("curve drawn against alpha / rho (right panel)", "1"),
             "mmse_rho0": ("estimation error in the rho -> 0 limit", "1"),
@@ -140,8 +147,9 @@ def hardmax_figure(
     ds.attrs.update(variant=variant, variant_note=VARIANT_NOTES[variant])
     annotate(
         ds,
-        f"Hardmax T = 2 ({variant}): state evolution for the hardmax figure",
-        {
+        paper=PAPER,
+        title=f"Hardmax T = 2 ({variant}): state evolution for the hardmax figure",
+        parameters={
             "variant": variant,
             "rho_alpha_panel": rho_alpha,
             "rho_alpha_bar_panel": rho_alpha_bar,
@@ -152,11 +160,12 @@ def hardmax_figure(
 
 
 def softmax_figure(
+    *,
     left: list[xr.Dataset],
     universal: list[xr.Dataset],
-    rho_universal: float,
     amp: list[xr.Dataset] = (),
     gd: list[xr.Dataset] = (),
+    rho_universal: float,
 ) -> xr.Dataset:
     """Softmax figure data: T = 2 curves over rho (left), the curves at rho_universal for
     every T against x (right; their spread across T is recorded as a check of the
@@ -179,7 +188,8 @@ def softmax_figure(
     spread = float(np.nanmax(uni.max("T") - uni.min("T")))
     with_metadata(
         ds,
-        {
+        THEORY_ATTRS
+        | {
             "mmse_rho_inf": ("estimation error as rho -> infinity (1 - x)", "1"),
             "mmse_universal": (f"estimation error at rho = {rho_universal:g} against x", "1"),
             "alpha_perfect": ("perfect-recovery sample ratio", "1"),
@@ -188,8 +198,9 @@ def softmax_figure(
     ds.attrs.update(rho_universal=rho_universal, collapse_max_spread=spread)
     annotate(
         ds,
-        "Softmax: state evolution for the softmax figure",
-        {
+        paper=PAPER,
+        title="Softmax: state evolution for the softmax figure",
+        parameters={
             "rho_universal": rho_universal,
             "inputs": [parameters(c) for c in [*left, *universal, *amp, *gd]],
         },

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import numpy as np
 import xarray as xr
+import yaml
 
 from aim import __version__
+from aim.core import Paper
 
-REFERENCES = "arXiv:2506.01582 (Boncoraglio, Troiani, Erba, Zdeborova, NeurIPS 2025)"
 _PACKAGES = ("numpy", "scipy", "xarray", "netCDF4", "matplotlib", "snakemake", "torch")
 
 
@@ -66,20 +67,50 @@ def _jsonable(value):
     return value
 
 
-def annotate(ds: xr.Dataset, title: str, parameters: dict, settings: dict | None = None) -> None:
+def annotate(
+    ds: xr.Dataset,
+    *,
+    paper: Paper,
+    title: str,
+    parameters: dict,
+    settings: dict | None = None,
+) -> None:
     """Add the CF global attributes and the provenance (as JSON strings) in place."""
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     ds.attrs.update(
         Conventions="CF-1.10",
-        title=title,
+        title=f"[{paper.id}] {title}",
         source=f"aim {__version__}",
         history=f"{now} created by aim {__version__}",
-        references=REFERENCES,
+        references=paper.references,
+        paper=paper.id,
         provenance_git=json.dumps(git_state(Path(__file__).parent)),
         provenance_parameters=json.dumps(_jsonable(parameters), sort_keys=True),
         provenance_packages=json.dumps(package_versions(), sort_keys=True),
         provenance_solver=json.dumps(_jsonable(settings or {}), sort_keys=True),
     )
+
+
+# The vocabulary shared by every wing; a wing adds its own entries.
+COMMON_ATTRS = {
+    "alpha": ("sample ratio n / d^2", "1"),
+    "rho": ("width ratio r / d", "1"),
+    "T": ("tokens per sequence", "1"),
+    "d": ("token dimension", "1"),
+    "n": ("samples", "1"),
+    "seed": ("seed of the teacher, tokens and labels (numpy default_rng)", "1"),
+    "converged": ("solver converged (1) or hit its iteration cap (0)", "1"),
+    "iterations": ("iterations run", "1"),
+}
+
+
+def with_metadata(ds: xr.Dataset, table: dict[str, tuple[str, str]]) -> xr.Dataset:
+    """Attach long_name and units to every variable named in COMMON_ATTRS | table."""
+    table = COMMON_ATTRS | table
+    for name in ds.variables:
+        if name in table:
+            ds[name].attrs.update(long_name=table[name][0], units=table[name][1])
+    return ds
 
 
 def _check_metadata(ds: xr.Dataset) -> None:
@@ -88,24 +119,18 @@ def _check_metadata(ds: xr.Dataset) -> None:
             raise ValueError(f"variable {name!r} needs long_name and units attributes")
 
 
-def write_dataset(ds: xr.Dataset, path: str | os.PathLike) -> Path:
-    """Write ds to NetCDF atomically: a temporary file in the same folder, then a rename.
+def _write_atomically(path: str | os.PathLike, write) -> Path:
+    """write(tmp) into a temporary file in the same folder, then rename it to path.
 
     An interrupted write leaves no file at `path` (and removes its temporary file), so a
-    partial dataset can never pass for a result.
+    partial result can never pass for one.
     """
-    _check_metadata(ds)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    encoding = {
-        name: {"zlib": True, "complevel": 4}
-        for name, var in ds.data_vars.items()
-        if var.dtype.kind in "fiub"
-    }
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
-        ds.to_netcdf(tmp, engine="netcdf4", encoding=encoding)
+        write(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -113,10 +138,45 @@ def write_dataset(ds: xr.Dataset, path: str | os.PathLike) -> Path:
     return path
 
 
+def write_dataset(ds: xr.Dataset, path: str | os.PathLike) -> Path:
+    """Write ds to NetCDF atomically (compressed; every variable must carry metadata)."""
+    _check_metadata(ds)
+    encoding = {
+        name: {"zlib": True, "complevel": 4}
+        for name, var in ds.data_vars.items()
+        if var.dtype.kind in "fiub"
+    }
+    return _write_atomically(
+        path, lambda tmp: ds.to_netcdf(tmp, engine="netcdf4", encoding=encoding)
+    )
+
+
+def write_yaml(data: dict, path: str | os.PathLike) -> Path:
+    """Write a mapping as YAML, atomically, keys in the order given."""
+    text = yaml.safe_dump(_jsonable(data), sort_keys=False)
+    return _write_atomically(path, lambda tmp: Path(tmp).write_text(text))
+
+
 def read_dataset(path: str | os.PathLike) -> xr.Dataset:
     """Open a dataset fully into memory (and close the file)."""
     with xr.open_dataset(path) as ds:
         return ds.load()
+
+
+def summary_values(path: str | os.PathLike) -> dict:
+    """What a caption may quote from a dataset: its attributes, its scalar variables, and
+    the largest value of each integer variable (a count: seeds, draws). Empty while the
+    file does not exist yet."""
+    if not Path(path).exists():
+        return {}
+    with xr.open_dataset(path) as ds:
+        values = {k: v.tolist() if isinstance(v, np.ndarray) else v for k, v in ds.attrs.items()}
+        for name, var in ds.data_vars.items():
+            if var.ndim == 0:
+                values[name] = var.item()
+            elif var.dtype.kind in "iu" and var.size:
+                values[f"{name}_max"] = int(var.max())
+    return values
 
 
 def parameters(ds: xr.Dataset) -> dict:

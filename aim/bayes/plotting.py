@@ -1,17 +1,13 @@
-"""The paper's figures, drawn from aggregated datasets only (no solver is ever called)."""
+"""The figures of arXiv:2506.01582, drawn from aggregated datasets only (no solver is ever
+called)."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import matplotlib.pyplot as plt
+import numpy as np
+import xarray as xr
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import seaborn as sns  # noqa: E402
-import xarray as xr  # noqa: E402
+from aim.core.plotting import listed, mark_unconverged, style
 
 FIGSIZE = (6.8, 2.35)  # inches, as in the paper
 RHO_PALETTE = {
@@ -37,26 +33,11 @@ def t_colour(T: int) -> str:
     return T_PALETTE.get(int(T), "#7f7f7f")
 
 
-def _style():
-    return (
-        sns.axes_style("ticks")
-        | {"axes.grid": False}
-        | sns.plotting_context("paper", font_scale=0.8)
-    )
-
-
-def _unconverged(ax, x, y, converged, colour):
-    """Points whose solver hit its cap are drawn hollow, never as a plain result."""
-    bad = np.asarray(converged) == 0
-    if bad.any():
-        ax.plot(np.asarray(x)[bad], np.asarray(y)[bad], "o", mfc="none", mec=colour, ms=4)
-
-
 def _curve(ax, ds_rho: xr.Dataset, x, colour, label, var="mmse", conv="converged"):
     keep = np.isfinite(ds_rho[var].values)
     xv, yv = np.asarray(x)[keep], ds_rho[var].values[keep]
     ax.plot(xv, yv, color=colour, lw=1.2, label=label)
-    _unconverged(ax, xv, yv, ds_rho[conv].values[keep], colour)
+    mark_unconverged(ax, xv, yv, ds_rho[conv].values[keep], colour)
 
 
 def _amp_dots(ax, points: xr.Dataset, x, colour, label=None):
@@ -105,18 +86,14 @@ def _gd_marks(ax, points: xr.Dataset, x, colour, T):
         )
 
 
-def _listed(ds: xr.Dataset, attr: str) -> str:
-    return ", ".join(map(str, np.atleast_1d(ds.attrs[attr])))
-
-
 def _amp_note(ds: xr.Dataset) -> str:
-    return f"dots: AMP, d = {_listed(ds, 'amp_d')} (hollow: iteration cap)"
+    return f"dots: AMP, d = {listed(ds, 'amp_d')} (hollow: iteration cap)"
 
 
 def plot_hardmax(ds: xr.Dataset) -> plt.Figure:
     """Left: error vs alpha for several rho; right: error vs alpha / rho with the rho -> 0
     curve and the weak-recovery threshold."""
-    with plt.rc_context(_style()):
+    with plt.rc_context(style()):
         fig, (left, right) = plt.subplots(1, 2, figsize=FIGSIZE, constrained_layout=True)
         for rho in ds.rho.values:
             sel = ds.sel(rho=rho)
@@ -178,7 +155,7 @@ def plot_softmax(ds: xr.Dataset) -> plt.Figure:
     """Left: T = 2 error vs alpha for several rho and the rho = inf line; right: the
     universal curve against x = alpha (T^2 + T - 2) with GD ('+' single, 'x' averaged)
     and AMP (dots) for each T."""
-    with plt.rc_context(_style()):
+    with plt.rc_context(style()):
         fig, (left, right) = plt.subplots(1, 2, figsize=FIGSIZE, constrained_layout=True)
         for rho in ds.rho.values:
             _curve(left, ds.sel(rho=rho), ds.alpha.values, rho_colour(rho), rf"$\rho={rho:g}$")
@@ -205,7 +182,7 @@ def plot_softmax(ds: xr.Dataset) -> plt.Figure:
             for T in ds.T.values:
                 _gd_marks(right, ds.sel(T=T), ds.x_gd.values, t_colour(T), T)
             notes.append(
-                f"GD: d = {_listed(ds, 'gd_d')}, K = {_listed(ds, 'gd_students')} "
+                f"GD: d = {listed(ds, 'gd_d')}, K = {listed(ds, 'gd_students')} "
                 "(+ single, x averaged)"
             )
         if "amp_mse_mean" in ds:
@@ -224,19 +201,3 @@ def plot_softmax(ds: xr.Dataset) -> plt.Figure:
         right.legend(fontsize=5, frameon=False, ncol=2, loc="lower left", handlelength=1.5)
         fig.suptitle("Softmax attention: Bayes-optimal error", fontsize=7)
     return fig
-
-
-PLOTTERS = {
-    "fig_hardmax": plot_hardmax,
-    "fig_hardmax_published": plot_hardmax,
-    "fig_softmax": plot_softmax,
-}
-
-
-def save_figure(fig: plt.Figure, *paths: str | Path) -> None:
-    for path in paths:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(
-            path, dpi=300, metadata={"CreationDate": None} if str(path).endswith(".pdf") else None
-        )
-    plt.close(fig)

@@ -12,23 +12,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import brentq
 
-from aim.channels import Hardmax, Softmax, softmax_observations
-from aim.prior import mmse_S
-
-
-@dataclass(frozen=True)
-class SolverSettings:
-    damping: float = 0.0
-    tol: float = 1e-10
-    max_iter: int = 5000
-
-    def __post_init__(self) -> None:
-        if not 0 <= self.damping < 1:
-            raise ValueError(f"damping must lie in [0, 1), got {self.damping}")
-        if not self.tol > 0:
-            raise ValueError(f"tol must be positive, got {self.tol}")
-        if self.max_iter < 1:
-            raise ValueError(f"max_iter must be >= 1, got {self.max_iter}")
+from aim.bayes.channels import Hardmax, Softmax, x_per_alpha
+from aim.core.fixed_point import SolverSettings, iterate
+from aim.core.spectral import mmse_S
 
 
 @dataclass
@@ -45,7 +31,7 @@ class FixedPoint:
     settings: dict = field(default_factory=dict)
 
 
-def teacher_norm(rho: float) -> float:
+def teacher_norm(*, rho: float) -> float:
     """Q0 = lim Tr(S^2) / d."""
     return 1.0 + rho
 
@@ -62,48 +48,26 @@ def _check_rho(rho: float) -> None:
         raise ValueError(f"rho must be positive and finite, got {rho}")
 
 
-def _iterate(update, start: np.ndarray, settings: SolverSettings):
-    """Damped vectorised iteration v <- update(idx, v[idx]) over the points not yet converged.
-
-    A point stops updating once its step falls below tol; a point that reaches max_iter keeps
-    its last iterate and is flagged as not converged. Returns (values, converged, iterations).
-    """
-    values = start.astype(float)
-    converged = np.zeros(values.shape, bool)
-    iterations = np.zeros(values.shape, int)
-    for it in range(1, settings.max_iter + 1):
-        active = np.flatnonzero(~converged)
-        if active.size == 0:
-            break
-        new = np.atleast_1d(update(active, values[active]))
-        new = (1 - settings.damping) * new + settings.damping * values[active]
-        done = np.abs(new - values[active]) < settings.tol
-        values[active] = new
-        iterations[active] = it
-        converged[active[done]] = True
-    return values, converged, iterations
-
-
 def solve_fixed_point(
-    channel, alpha, rho: float, settings: SolverSettings = SolverSettings()
+    channel, *, alpha, rho: float, settings: SolverSettings = SolverSettings()
 ) -> FixedPoint:
     """Damped iteration m <- mmse_S(1 / q_hat(Q0 - m)) from m = 1, for every alpha."""
     alpha = _check_grid(alpha)
     _check_rho(rho)
-    Q0 = teacher_norm(rho)
+    Q0 = teacher_norm(rho=rho)
 
     def update(idx, m):
-        q_hat = channel.q_hat(alpha[idx], Q0 - m, Q0)
+        q_hat = channel.q_hat(alpha=alpha[idx], q=Q0 - m, Q0=Q0)
         with np.errstate(divide="ignore"):
-            return mmse_S(np.where(q_hat > 0, 1.0 / q_hat, np.inf), rho)
+            return mmse_S(delta=np.where(q_hat > 0, 1.0 / q_hat, np.inf), rho=rho)
 
-    m, converged, iterations = _iterate(update, np.ones_like(alpha), settings)
+    m, converged, iterations = iterate(update, np.ones_like(alpha), settings)
     q = Q0 - m
     return FixedPoint(
         alpha,
         m,
         q,
-        channel.q_hat(alpha, q, Q0),
+        channel.q_hat(alpha=alpha, q=q, Q0=Q0),
         converged,
         iterations,
         method="iteration",
@@ -114,23 +78,23 @@ def solve_fixed_point(
 # --- softmax: closed form ---------------------------------------------------------------
 
 
-def softmax_perfect_recovery(rho: float) -> float:
+def softmax_perfect_recovery(*, rho: float) -> float:
     """x_PR = alpha_PR (T^2 + T - 2): 2 rho - rho^2 for rho <= 1, else 1."""
     if rho < 0:
         raise ValueError(f"rho must be >= 0, got {rho}")
     return 1.0 if rho >= 1 else 2 * rho - rho * rho
 
 
-def _softmax_mmse_at(x: float, rho: float, delta_range=(1e-12, 1e12)) -> tuple[float, bool]:
+def _softmax_mmse_at(x: float, *, rho: float, delta_range=(1e-12, 1e12)) -> tuple[float, bool]:
     if x <= 0:
         return 1.0, True
-    if x >= softmax_perfect_recovery(rho):
+    if x >= softmax_perfect_recovery(rho=rho):
         return 0.0, True
     lo, hi = delta_range
 
     def gap(log_delta: float) -> float:
         delta = np.exp(log_delta)
-        return mmse_S(delta, rho) / delta - x
+        return mmse_S(delta=delta, rho=rho) / delta - x
 
     if gap(np.log(lo)) <= 0:  # closer to x_PR than the quadrature resolves
         return x * lo, True
@@ -139,38 +103,38 @@ def _softmax_mmse_at(x: float, rho: float, delta_range=(1e-12, 1e12)) -> tuple[f
     return x * delta, info.converged
 
 
-def softmax_state_evolution(alpha, T: int, rho: float, beta: float = 1.0) -> FixedPoint:
+def softmax_state_evolution(*, alpha, T: int, rho: float, beta: float = 1.0) -> FixedPoint:
     """Closed-form softmax SE: mmse_S(Delta) = x Delta, x = alpha (T^2 + T - 2).
 
     Solved as a scalar equation in log Delta; MMSE = 0 from x_PR on. rho = inf gives the
     line MMSE = 1 - x.
     """
-    Softmax(T, beta)  # validates T and beta
+    Softmax(T=T, beta=beta)  # validates T and beta
     alpha = _check_grid(alpha)
-    x = alpha * softmax_observations(T)
+    x = alpha * x_per_alpha(T)
     if np.isinf(rho):
         m, ok = np.clip(1 - x, 0, None), np.ones(x.shape, bool)
         q, q_hat = np.full(x.shape, np.inf), np.full(x.shape, np.inf)
         return FixedPoint(alpha, m, q, q_hat, ok, np.zeros(x.shape, int), "closed_form")
     _check_rho(rho)
-    solved = [_softmax_mmse_at(float(v), rho) for v in x]
+    solved = [_softmax_mmse_at(float(v), rho=rho) for v in x]
     m = np.array([s[0] for s in solved])
     ok = np.array([s[1] for s in solved])
-    Q0 = teacher_norm(rho)
+    Q0 = teacher_norm(rho=rho)
     with np.errstate(divide="ignore"):
         q_hat = np.where(m > 0, x / np.where(m > 0, m, 1), np.inf)
     return FixedPoint(alpha, m, Q0 - m, q_hat, ok, np.zeros(x.shape, int), "closed_form")
 
 
-def softmax_small_rho(alpha_bar, T: int) -> np.ndarray:
+def softmax_small_rho(*, alpha_bar, T: int) -> np.ndarray:
     """rho -> 0 at fixed alpha_bar = alpha / rho: 1, then 4 u (1 - u), then 0."""
-    u = _check_grid(alpha_bar, "alpha_bar") * softmax_observations(T) / 2
+    u = _check_grid(alpha_bar, "alpha_bar") * x_per_alpha(T) / 2
     return np.where(u <= 0.5, 1.0, np.where(u <= 1.0, 4 * u * (1 - u), 0.0))
 
 
-def softmax_small_rho_thresholds(T: int) -> dict[str, float]:
+def softmax_small_rho_thresholds(*, T: int) -> dict[str, float]:
     """alpha_bar of weak (u = 1/2) and perfect (u = 1) recovery as rho -> 0."""
-    k = softmax_observations(T)
+    k = x_per_alpha(T)
     return {"alpha_bar_weak": 1.0 / k, "alpha_bar_perfect": 2.0 / k}
 
 
@@ -178,19 +142,19 @@ def softmax_small_rho_thresholds(T: int) -> dict[str, float]:
 
 
 def hardmax_state_evolution(
-    alpha, rho: float, variant: str = "exact", settings: SolverSettings = SolverSettings()
+    *, alpha, rho: float, variant: str = "exact", settings: SolverSettings = SolverSettings()
 ) -> FixedPoint:
     """Hardmax (T = 2) SE curve by fixed-point iteration."""
-    return solve_fixed_point(Hardmax(variant), alpha, rho, settings)
+    return solve_fixed_point(Hardmax(variant=variant), alpha=alpha, rho=rho, settings=settings)
 
 
 def hardmax_weak_recovery(variant: str = "exact") -> float:
     """alpha_bar_c = 1 / (2 E_out(0; Q = 1)): where q = 0 stops being stable as rho -> 0."""
-    return float(1.0 / (2.0 * Hardmax(variant).output_term(0.0, 1.0)))
+    return float(1.0 / (2.0 * Hardmax(variant=variant).output_term(q=0.0, Q0=1.0)))
 
 
 def hardmax_small_rho(
-    alpha_bar, variant: str = "exact", settings: SolverSettings = SolverSettings()
+    *, alpha_bar, variant: str = "exact", settings: SolverSettings = SolverSettings()
 ) -> FixedPoint:
     """rho -> 0 hardmax SE at fixed alpha_bar = alpha / rho (spiked prior with BBP).
 
@@ -198,15 +162,15 @@ def hardmax_small_rho(
     iterated from q = 0, which is a fixed point only below the weak-recovery threshold.
     """
     alpha_bar = _check_grid(alpha_bar, "alpha_bar")
-    channel = Hardmax(variant)
+    channel = Hardmax(variant=variant)
 
     def update(idx, q):
         with np.errstate(divide="ignore"):
-            delta_bar = 1.0 / (2 * alpha_bar[idx] * channel.output_term(q, 1.0))
+            delta_bar = 1.0 / (2 * alpha_bar[idx] * channel.output_term(q=q, Q0=1.0))
         return np.where(delta_bar < 1, (1 - delta_bar) ** 2, 0.0)
 
-    q, converged, iterations = _iterate(update, np.zeros_like(alpha_bar), settings)
-    q_hat = 2 * alpha_bar * channel.output_term(q, 1.0)
+    q, converged, iterations = iterate(update, np.zeros_like(alpha_bar), settings)
+    q_hat = 2 * alpha_bar * channel.output_term(q=q, Q0=1.0)
     return FixedPoint(
         alpha_bar,
         1 - q,

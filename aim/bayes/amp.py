@@ -20,10 +20,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from tqdm import tqdm
 
-from aim.coordinates import to_z, triangle, z_scale
-from aim.data import attention_indices
-from aim.prior import mmse_S, rie_denoise
-from aim.state_evolution import SolverSettings
+from aim.core.fixed_point import SolverSettings
+from aim.core.spectral import mmse_S, rie_denoise
+from aim.core.tokens import attention_indices, to_z, triangle, z_scale
 
 MIN_PRECISION = 1e-8  # A below this (Delta > 5e7) means the messages carry no information
 
@@ -119,6 +118,7 @@ def gamp_rie(
     x: np.ndarray,
     y: np.ndarray,
     channel,
+    *,
     rho: float,
     settings: AmpSettings = AmpSettings(),
     teacher: np.ndarray | None = None,
@@ -163,8 +163,8 @@ def gamp_rie(
             break
         delta = 1.0 / (2.0 * A)
         r = s_hat + sensing.adjoint(g) / (A * d)
-        s_new = rie_denoise(r, delta, rho)
-        c_hat = float(mmse_S(delta, rho))
+        s_new = rie_denoise(r, delta=delta, rho=rho)
+        c_hat = float(mmse_S(delta=delta, rho=rho))
         step = float(np.sum((s_new - s_hat) ** 2) / d)
         s_hat = s_new
         mse = np.nan if teacher is None else float(np.sum((s_hat - teacher) ** 2) / d)

@@ -1,4 +1,4 @@
-"""Extensive-rank matrix denoising of the teacher S = W W^T / sqrt(r d).
+"""Spectral core: extensive-rank matrix denoising of the teacher S = W W^T / sqrt(r d).
 
 The observation is Y = S + sqrt(Delta) Z with Z a GOE matrix (semicircle on [-2, 2]).
 Its spectral density follows from a cubic equation for the Stieltjes transform, whose
@@ -23,7 +23,7 @@ def _check_rho_delta(delta: float, rho: float) -> None:
         raise ValueError(f"Delta must be positive, got {delta}")
 
 
-def _cubic_coefficients(z, delta: float, rho: float):
+def _cubic_coefficients(z, *, delta: float, rho: float):
     """Coefficients (a, b, c, e) of a g^3 + b g^2 + c g + e = 0 at spectral point z."""
     sr = np.sqrt(rho)
     z = np.asarray(z)
@@ -31,9 +31,9 @@ def _cubic_coefficients(z, delta: float, rho: float):
     return a, -(z / sr + delta), z + 1 / sr - sr, np.full(z.shape, -1.0)
 
 
-def stieltjes_roots(x: np.ndarray, delta: float, rho: float) -> np.ndarray:
+def stieltjes_roots(x: np.ndarray, *, delta: float, rho: float) -> np.ndarray:
     """All three roots of the Stieltjes cubic at real points x, shape (len(x), 3)."""
-    a, b, c, e = _cubic_coefficients(np.atleast_1d(x).astype(float), delta, rho)
+    a, b, c, e = _cubic_coefficients(np.atleast_1d(x).astype(float), delta=delta, rho=rho)
     companion = np.zeros(a.shape + (3, 3))
     companion[:, 0, :] = -np.stack([b, c, e], axis=-1) / a[:, None]
     companion[:, 1, 0] = 1.0
@@ -41,7 +41,7 @@ def stieltjes_roots(x: np.ndarray, delta: float, rho: float) -> np.ndarray:
     return np.linalg.eigvals(companion)
 
 
-def _support_discriminant(delta: float, rho: float) -> Polynomial:
+def _support_discriminant(*, delta: float, rho: float) -> Polynomial:
     """Discriminant of the Stieltjes cubic as a quartic polynomial in x."""
     sr = np.sqrt(rho)
     a = Polynomial([delta / sr])
@@ -51,10 +51,10 @@ def _support_discriminant(delta: float, rho: float) -> Polynomial:
     return 18 * a * b * c * e - 4 * b**3 * e + b**2 * c**2 - 4 * a * c**3 - 27 * a**2 * e**2
 
 
-def support(delta: float, rho: float) -> list[tuple[float, float]]:
+def support(*, delta: float, rho: float) -> list[tuple[float, float]]:
     """Intervals where the density of S + sqrt(Delta) Z is positive (one or two)."""
     _check_rho_delta(delta, rho)
-    disc = _support_discriminant(delta, rho)
+    disc = _support_discriminant(delta=delta, rho=rho)
     roots = disc.roots()
     scale = 1 + np.abs(roots)
     candidates = np.sort(roots[np.abs(roots.imag) < 1e-6 * scale].real)
@@ -92,7 +92,7 @@ class SpectralQuadrature:
     mu: np.ndarray
 
 
-def _pieces(delta: float, rho: float) -> list[tuple[float, float]]:
+def _pieces(*, delta: float, rho: float) -> list[tuple[float, float]]:
     """The support intervals, each cut at its necks.
 
     Just after two intervals merge the density dips almost to zero at the merger point,
@@ -100,17 +100,17 @@ def _pieces(delta: float, rho: float) -> list[tuple[float, float]]:
     part of every complex pair puts the quadrature's clustered nodes on the dip (a cut
     where the density is smooth costs nothing in accuracy).
     """
-    roots = _support_discriminant(delta, rho).roots()
+    roots = _support_discriminant(delta=delta, rho=rho).roots()
     necks = np.unique(roots.real[roots.imag > 0])
     pieces = []
-    for lo, hi in support(delta, rho):
+    for lo, hi in support(delta=delta, rho=rho):
         cuts = necks[(necks > lo) & (necks < hi)]
         edges = [lo, *cuts, hi]
         pieces.extend(zip(edges[:-1], edges[1:]))
     return pieces
 
 
-def spectral_quadrature(delta: float, rho: float, nodes: int = QUAD_NODES) -> SpectralQuadrature:
+def spectral_quadrature(*, delta: float, rho: float, nodes: int = QUAD_NODES) -> SpectralQuadrature:
     """Quadrature on each support interval with x = centre - half cos(theta).
 
     The density vanishes like a square root at every edge; in theta the integrands
@@ -118,32 +118,32 @@ def spectral_quadrature(delta: float, rho: float, nodes: int = QUAD_NODES) -> Sp
     """
     theta, w_theta = _legendre_on_angle(nodes)
     xs, ws = [], []
-    for lo, hi in _pieces(delta, rho):
+    for lo, hi in _pieces(delta=delta, rho=rho):
         half = 0.5 * (hi - lo)
         xs.append(0.5 * (lo + hi) - half * np.cos(theta))
         ws.append(half * np.sin(theta) * w_theta)
     x = np.concatenate(xs)
-    mu = np.clip(stieltjes_roots(x, delta, rho).imag.max(axis=1), 0, None) / np.pi
+    mu = np.clip(stieltjes_roots(x, delta=delta, rho=rho).imag.max(axis=1), 0, None) / np.pi
     return SpectralQuadrature(x, np.concatenate(ws), mu)
 
 
-def spectral_density(x: np.ndarray, delta: float, rho: float) -> np.ndarray:
+def spectral_density(x: np.ndarray, *, delta: float, rho: float) -> np.ndarray:
     """Density of the eigenvalues of S + sqrt(Delta) Z at the points x."""
     _check_rho_delta(delta, rho)
     x = np.asarray(x, dtype=float)
-    roots = stieltjes_roots(x.ravel(), delta, rho)
+    roots = stieltjes_roots(x.ravel(), delta=delta, rho=rho)
     return (np.clip(roots.imag.max(axis=1), 0, None) / np.pi).reshape(x.shape)
 
 
-def _mmse_single(delta: float, rho: float, nodes: int) -> float:
+def _mmse_single(*, delta: float, rho: float, nodes: int) -> float:
     if delta == 0:
         return 0.0
-    quad = spectral_quadrature(delta, rho, nodes)
+    quad = spectral_quadrature(delta=delta, rho=rho, nodes=nodes)
     integral = np.sum(quad.w * quad.mu**3)
     return float(delta - (4 * np.pi**2 / 3) * delta**2 * integral)
 
 
-def mmse_S(delta, rho: float, nodes: int = QUAD_NODES):
+def mmse_S(*, delta, rho: float, nodes: int = QUAD_NODES):
     """Bayes-optimal denoising error ||S_hat - S||_F^2 / d at noise level Delta.
 
     Accepts a scalar or an array of Delta; Delta = inf gives the prior error 1.
@@ -153,11 +153,13 @@ def mmse_S(delta, rho: float, nodes: int = QUAD_NODES):
         raise ValueError("Delta must be non-negative")
     if not rho > 0:
         raise ValueError(f"rho must be positive, got {rho}")
-    out = np.array([1.0 if np.isinf(v) else _mmse_single(v, rho, nodes) for v in d.ravel()])
+    out = np.array(
+        [1.0 if np.isinf(v) else _mmse_single(delta=v, rho=rho, nodes=nodes) for v in d.ravel()]
+    )
     return out.reshape(d.shape) if d.ndim else float(out[0])
 
 
-def stieltjes_real_part(lam: np.ndarray, delta: float, rho: float) -> np.ndarray:
+def stieltjes_real_part(lam: np.ndarray, *, delta: float, rho: float) -> np.ndarray:
     """Re g(lambda - i0) of the density of S + sqrt(Delta) Z, for any real lambda.
 
     Inside the support the cubic root with positive imaginary part is the transform;
@@ -165,8 +167,8 @@ def stieltjes_real_part(lam: np.ndarray, delta: float, rho: float) -> np.ndarray
     computed on the spectral quadrature.
     """
     lam = np.asarray(lam, dtype=float)
-    quad = spectral_quadrature(delta, rho)
-    roots = stieltjes_roots(lam, delta, rho)
+    quad = spectral_quadrature(delta=delta, rho=rho)
+    roots = stieltjes_roots(lam, delta=delta, rho=rho)
     pick = np.argmax(roots.imag, axis=1)
     inside_root = roots[np.arange(len(lam)), pick]
     inside = inside_root.imag > 1e-10
@@ -177,7 +179,7 @@ def stieltjes_real_part(lam: np.ndarray, delta: float, rho: float) -> np.ndarray
     return out
 
 
-def rie_denoise(y: np.ndarray, delta: float, rho: float) -> np.ndarray:
+def rie_denoise(y: np.ndarray, *, delta: float, rho: float) -> np.ndarray:
     """Rotationally invariant estimator of S from Y = S + sqrt(Delta) Z (Y symmetric).
 
     Keeps the eigenvectors of Y and maps each eigenvalue through
@@ -185,5 +187,5 @@ def rie_denoise(y: np.ndarray, delta: float, rho: float) -> np.ndarray:
     """
     _check_rho_delta(delta, rho)
     lam, vecs = np.linalg.eigh(y)
-    f = lam - 2 * delta * stieltjes_real_part(lam, delta, rho)
+    f = lam - 2 * delta * stieltjes_real_part(lam, delta=delta, rho=rho)
     return (vecs * f) @ vecs.T

@@ -1,0 +1,150 @@
+"""Where the wing's results live, and which of them a config asks for.
+
+The one place that turns parameters into file names: the pipeline's rules take their output
+patterns from the templates below, and each figure's inputs are listed from the config's
+`bayes` section with the same templates. No heavy import here: the Snakefile reads it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from aim.bayes.channels import x_per_alpha
+from aim.core.io import format_value
+
+ROOT = "results/bayes"
+THEORY_HARDMAX = ROOT + "/theory/hardmax_{variant}_T2_rho{rho}.nc"
+THEORY_SOFTMAX = ROOT + "/theory/softmax_T{T}_rho{rho}.nc"
+AMP_HARDMAX = ROOT + "/amp/hardmax_{variant}_T2_rho{rho}_alpha{alpha}_d{d}_seeds{seeds}.nc"
+AMP_SOFTMAX = ROOT + "/amp/softmax_T{T}_rho{rho}_alpha{alpha}_d{d}_seeds{seeds}.nc"
+GD_SOFTMAX = ROOT + "/gd/softmax_T{T}_rho{rho}_alpha{alpha}_d{d}_K{K}_seed{seed}.nc"
+
+
+def log_of(template: str) -> str:
+    """The log of a result: the same name under results/<paper>/logs/, ending in .log."""
+    return template.replace(f"{ROOT}/", f"{ROOT}/logs/", 1).removesuffix(".nc") + ".log"
+
+
+def hardmax_rhos(section: dict) -> list[float]:
+    hm = section["hardmax"]
+    return sorted(set(hm["rho"]) | set(hm["rho_rescaled"]))
+
+
+def hardmax_curves(section: dict, *, variant: str) -> list[str]:
+    return [
+        THEORY_HARDMAX.format(variant=variant, rho=format_value(rho))
+        for rho in hardmax_rhos(section)
+    ]
+
+
+def hardmax_limit(*, variant: str) -> list[str]:
+    """The rescaled rho -> 0 curve (computed as rho = 0)."""
+    return [THEORY_HARDMAX.format(variant=variant, rho=format_value(0.0))]
+
+
+def softmax_left_curves(section: dict) -> list[str]:
+    rhos = section["softmax"]["rho"] + [float("inf")]
+    return [THEORY_SOFTMAX.format(T=2, rho=format_value(r)) for r in rhos]
+
+
+def softmax_universal_curves(section: dict) -> list[str]:
+    rho = format_value(section["softmax"]["rho_universal"])
+    return [THEORY_SOFTMAX.format(T=T, rho=rho) for T in section["softmax"]["T"]]
+
+
+def seed_blocks(amp: dict) -> list[str]:
+    """Seeds 0..seeds-1 in blocks of seeds_per_job, spelled 'first-last'."""
+    n, per_job = amp["seeds"], amp["seeds_per_job"]
+    return [f"{lo}-{min(lo + per_job, n) - 1}" for lo in range(0, n, per_job)]
+
+
+def seed_range(block: str) -> list[int]:
+    first, last = map(int, block.split("-"))
+    return list(range(first, last + 1))
+
+
+def amp_settings(amp: dict) -> dict:
+    """The solver settings of an `amp` section (damping, tol, max_iter)."""
+    return {key: amp[key] for key in ("damping", "tol", "max_iter") if key in amp}
+
+
+def hardmax_amp_runs(section: dict, *, variant: str) -> list[str]:
+    amp = section["hardmax"].get("amp")
+    if not amp:
+        return []
+    return [
+        AMP_HARDMAX.format(
+            variant=variant, rho=format_value(rho), alpha=format_value(alpha), d=amp["d"], seeds=b
+        )
+        for rho in section["hardmax"]["rho"]
+        for alpha in amp["alpha"]
+        for b in seed_blocks(amp)
+    ]
+
+
+def softmax_amp_runs(section: dict) -> list[str]:
+    amp = section["softmax"].get("amp")
+    if not amp:
+        return []
+    rho = format_value(section["softmax"]["rho_universal"])
+    return [
+        AMP_SOFTMAX.format(
+            T=T, rho=rho, alpha=format_value(x / x_per_alpha(T)), d=amp["d"], seeds=b
+        )
+        for T in amp["T"]
+        for x in amp["x"]
+        for b in seed_blocks(amp)
+    ]
+
+
+def gd_alphas(gd: dict, *, T: int) -> list[float]:
+    """The log-spaced alpha grid of the GD runs, without points past x_max (if given)."""
+    grid = np.geomspace(gd["alpha"]["min"], gd["alpha"]["max"], gd["alpha"]["points"])
+    keep = grid * x_per_alpha(T) <= gd.get("x_max", np.inf)
+    return [float(a) for a in grid[keep]]
+
+
+def gd_settings(gd: dict) -> dict:
+    """The training settings of a `gd` section (steps, lr, dtype, record_every)."""
+    return {key: gd[key] for key in ("steps", "lr", "dtype", "record_every") if key in gd}
+
+
+def softmax_gd_runs(section: dict) -> list[str]:
+    gd = section["softmax"].get("gd")
+    if not gd:
+        return []
+    rho = format_value(section["softmax"]["rho_universal"])
+    return [
+        GD_SOFTMAX.format(
+            T=T, rho=rho, alpha=format_value(alpha), d=gd["d"], K=gd["students"], seed=seed
+        )
+        for T in gd["T"]
+        for alpha in gd_alphas(gd, T=T)
+        for seed in range(gd["draws"])
+    ]
+
+
+def hardmax_figure_inputs(section: dict, *, variant: str) -> dict[str, list[str]]:
+    return {
+        "curves": hardmax_curves(section, variant=variant),
+        "limit": hardmax_limit(variant=variant),
+        "amp": hardmax_amp_runs(section, variant=variant),
+    }
+
+
+def hardmax_figure_options(section: dict) -> dict:
+    hm = section["hardmax"]
+    return {"rho_alpha": hm["rho"], "rho_alpha_bar": hm["rho_rescaled"]}
+
+
+def softmax_figure_inputs(section: dict) -> dict[str, list[str]]:
+    return {
+        "left": softmax_left_curves(section),
+        "universal": softmax_universal_curves(section),
+        "amp": softmax_amp_runs(section),
+        "gd": softmax_gd_runs(section),
+    }
+
+
+def softmax_figure_options(section: dict) -> dict:
+    return {"rho_universal": section["softmax"]["rho_universal"]}

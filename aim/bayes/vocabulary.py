@@ -1,0 +1,42 @@
+"""The wing's vocabulary: long_name and units of every variable its datasets hold (with
+aim.core.io.COMMON_ATTRS)."""
+
+X_ATTRS = ("alpha (T^2 + T - 2)", "1")
+
+THEORY_ATTRS = {
+    "mmse": ("Bayes-optimal estimation error ||S_hat - S||_F^2 / d", "1"),
+    "q": ("overlap Tr(S_hat S) / d at the fixed point", "1"),
+    "q_hat": ("conjugate overlap at the fixed point", "1"),
+    "converged": ("fixed-point solver converged (1) or hit its iteration cap (0)", "1"),
+    "iterations": ("fixed-point iterations", "1"),
+    "alpha_bar": ("sample ratio per rank n / (d r) = alpha / rho", "1"),
+    "x": X_ATTRS,
+    "alpha_bar_weak": ("weak-recovery threshold as rho -> 0", "1"),
+    "alpha_perfect": ("perfect-recovery sample ratio", "1"),
+}
+
+
+AMP_RUN_ATTRS = {
+    "x": X_ATTRS,
+    "iteration": ("AMP iteration", "1"),
+    "mse": ("final estimation error ||S_hat - S||_F^2 / d", "1"),
+    "predicted_mse": ("AMP's predicted error mmse_S(Delta) at the last iteration", "1"),
+    "iterations": ("AMP iterations run", "1"),
+    "converged": ("step fell below tol (1) or the iteration cap was hit (0)", "1"),
+    "trace_step": ("step size ||S_new - S_hat||_F^2 / d", "1"),
+    "trace_mse": ("estimation error ||S_hat - S||_F^2 / d", "1"),
+    "trace_predicted_mse": ("predicted error mmse_S(Delta)", "1"),
+    "trace_delta": ("effective noise Delta = 1 / q_hat of the RIE step", "1"),
+}
+
+
+GD_RUN_ATTRS = {
+    "x": X_ATTRS,
+    "student": ("student index", "1"),
+    "init_seed": ("seed of the student's initial weights (torch)", "1"),
+    "step": ("Adam step at which the loss was recorded", "1"),
+    "single_mse": ("error ||S_hat_k - S||_F^2 / d of each student", "1"),
+    "averaged_mse": ("error of the mean of the students' S_hat", "1"),
+    "final_loss": ("training loss after the last step", "1"),
+    "loss": ("training loss: sum over samples and T^2 entries of squared error / d", "1"),
+}

@@ -1,0 +1,159 @@
+# arXiv:2506.01582: state-evolution curves, GAMP-RIE seed blocks and GD draws.
+from aim.bayes import costs
+from aim.bayes import targets as bayes
+
+BAYES = config["bayes"]
+
+
+def bayes_amp_memory(wildcards, attempt):
+    size = dict(
+        alpha=float(wildcards.alpha), d=int(wildcards.d), T=int(wildcards.get("T", 2))
+    )
+    return attempt * costs.amp_memory_mb(**size)
+
+
+def bayes_amp_runtime(channel):
+    def runtime(wildcards, attempt):
+        seconds = costs.amp_seconds(
+            alpha=float(wildcards.alpha),
+            d=int(wildcards.d),
+            T=int(wildcards.get("T", 2)),
+            iterations=BAYES[channel]["amp"]["max_iter"]
+            * len(bayes.seed_range(wildcards.seeds)),
+        )
+        return minutes(seconds, attempt)
+
+    return runtime
+
+
+def bayes_gd_size(wildcards):
+    return dict(
+        alpha=float(wildcards.alpha),
+        d=int(wildcards.d),
+        T=int(wildcards.T),
+        rho=float(wildcards.rho),
+        students=int(wildcards.K),
+    )
+
+
+def bayes_gd_memory(wildcards, attempt):
+    return attempt * costs.gd_memory_mb(**bayes_gd_size(wildcards))
+
+
+def bayes_gd_runtime(wildcards, attempt):
+    gd = BAYES["softmax"]["gd"]
+    seconds = costs.gd_seconds(
+        **bayes_gd_size(wildcards), steps=gd["steps"], threads=gd["threads"]
+    )
+    return minutes(seconds, attempt)
+
+
+rule bayes_theory_hardmax:
+    output:
+        bayes.THEORY_HARDMAX,
+    log:
+        bayes.log_of(bayes.THEORY_HARDMAX),
+    conda:
+        "../../envs/aim.yaml"
+    resources:
+        mem_mb=light_memory,
+        runtime=light_runtime,
+    params:
+        rho=lambda w: float(w.rho),
+        alpha=canonical(BAYES["hardmax"]["alpha"]),
+        alpha_bar=canonical(BAYES["hardmax"]["alpha_bar"]),
+        solver=canonical(BAYES["solver"]),
+        code=code_of("bayes/theory_hardmax.py"),
+    script:
+        "../scripts/bayes/theory_hardmax.py"
+
+
+rule bayes_theory_softmax:
+    output:
+        bayes.THEORY_SOFTMAX,
+    log:
+        bayes.log_of(bayes.THEORY_SOFTMAX),
+    conda:
+        "../../envs/aim.yaml"
+    resources:
+        mem_mb=light_memory,
+        runtime=light_runtime,
+    params:
+        T=lambda w: int(w.T),
+        rho=lambda w: float(w.rho),
+        x=canonical(BAYES["softmax"]["x"]),
+        code=code_of("bayes/theory_softmax.py"),
+    script:
+        "../scripts/bayes/theory_softmax.py"
+
+
+rule bayes_amp_hardmax:
+    output:
+        bayes.AMP_HARDMAX,
+    log:
+        bayes.log_of(bayes.AMP_HARDMAX),
+    conda:
+        "../../envs/aim.yaml"
+    threads: 1
+    resources:
+        mem_mb=bayes_amp_memory,
+        runtime=bayes_amp_runtime("hardmax"),
+    params:
+        channel="hardmax",
+        T=2,
+        rho=lambda w: float(w.rho),
+        alpha=lambda w: float(w.alpha),
+        d=lambda w: int(w.d),
+        seeds=lambda w: bayes.seed_range(w.seeds),
+        settings=bayes.amp_settings(BAYES["hardmax"].get("amp", {})),
+        code=code_of("bayes/amp.py"),
+    script:
+        "../scripts/bayes/amp.py"
+
+
+rule bayes_amp_softmax:
+    output:
+        bayes.AMP_SOFTMAX,
+    log:
+        bayes.log_of(bayes.AMP_SOFTMAX),
+    conda:
+        "../../envs/aim.yaml"
+    threads: 1
+    resources:
+        mem_mb=bayes_amp_memory,
+        runtime=bayes_amp_runtime("softmax"),
+    params:
+        channel="softmax",
+        T=lambda w: int(w.T),
+        rho=lambda w: float(w.rho),
+        alpha=lambda w: float(w.alpha),
+        d=lambda w: int(w.d),
+        seeds=lambda w: bayes.seed_range(w.seeds),
+        settings=bayes.amp_settings(BAYES["softmax"].get("amp", {})),
+        code=code_of("bayes/amp.py"),
+    script:
+        "../scripts/bayes/amp.py"
+
+
+rule bayes_gd_softmax:
+    output:
+        bayes.GD_SOFTMAX,
+    log:
+        bayes.log_of(bayes.GD_SOFTMAX),
+    conda:
+        "../../envs/aim.yaml"
+    threads: BAYES["softmax"].get("gd", {}).get("threads", 1)
+    resources:
+        mem_mb=bayes_gd_memory,
+        runtime=bayes_gd_runtime,
+    params:
+        T=lambda w: int(w.T),
+        rho=lambda w: float(w.rho),
+        alpha=lambda w: float(w.alpha),
+        d=lambda w: int(w.d),
+        students=lambda w: int(w.K),
+        seed=lambda w: int(w.seed),
+        settings=bayes.gd_settings(BAYES["softmax"].get("gd", {})),
+        code=code_of("bayes/gd.py"),
+    script:
+        "../scripts/bayes/gd.py"
