@@ -34,21 +34,23 @@ def _peak_mb() -> float:
 def run_case(d: int, alpha: float, sensing: str, iterations: int = 5) -> dict:
     import numpy as np
 
-    from aim.amp import AmpSettings, DenseSensing, TokenSensing, gamp_rie
-    from aim.channels import Hardmax
-    from aim.data import sample_problem
-    from aim.prior import mmse_S
+    from aim.bayes.amp import AmpSettings, DenseSensing, TokenSensing, gamp_rie
+    from aim.bayes.channels import Hardmax
+    from aim.core.spectral import mmse_S
+    from aim.core.tokens import sample_problem
 
-    mmse_S(1.0, 0.5)  # warm the imports before the baseline
+    mmse_S(delta=1.0, rho=0.5)  # warm the imports before the baseline
     baseline = _peak_mb()
-    channel = Hardmax("exact")
-    teacher, x, y = sample_problem(channel, d, alpha, 0.5, seed=0)
+    channel = Hardmax(variant="exact")
+    teacher, x, y = sample_problem(channel, d=d, alpha=alpha, rho=0.5, seed=0)
     start = time.perf_counter()
     operator = DenseSensing(x) if sensing == "dense" else TokenSensing(x)
     setup = time.perf_counter() - start
     settings = AmpSettings(max_iter=iterations, tol=1e-300)
     start = time.perf_counter()
-    result = gamp_rie(x, y, channel, 0.5, settings, teacher, False, operator)
+    result = gamp_rie(
+        x, y, channel, rho=0.5, settings=settings, teacher=teacher, progress=False, sensing=operator
+    )
     per_iteration = (time.perf_counter() - start) / result.iterations
     return {
         "d": d,

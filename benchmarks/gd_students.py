@@ -13,9 +13,9 @@ import time
 
 import torch
 
-from aim.channels import Softmax
-from aim.data import sample_problem
-from aim.gd import GdSettings, init_seeds_for, train_students
+from aim.bayes.channels import Softmax
+from aim.core.tokens import sample_problem
+from aim.core.training import GdSettings, init_seeds_for, train_students
 
 
 def main() -> None:
@@ -27,16 +27,29 @@ def main() -> None:
     parser.add_argument("--d", type=int, default=100)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    teacher, x, y = sample_problem(Softmax(2), args.d, 0.1, 0.5, seed=0)
+    teacher, x, y = sample_problem(Softmax(T=2), d=args.d, alpha=0.1, rho=0.5, seed=0)
     seeds = init_seeds_for(0, args.students)
     settings = GdSettings(steps=args.steps, device=args.device)
-    train_students(x, y, teacher, 0.5, seeds[:1], GdSettings(steps=5, device=args.device), False)
+    train_students(
+        x,
+        y,
+        teacher,
+        rho=0.5,
+        init_seeds=seeds[:1],
+        settings=GdSettings(steps=5, device=args.device),
+        progress=False,
+    )
 
     start = time.perf_counter()
-    batched = train_students(x, y, teacher, 0.5, seeds, settings, False)
+    batched = train_students(
+        x, y, teacher, rho=0.5, init_seeds=seeds, settings=settings, progress=False
+    )
     t_batched = time.perf_counter() - start
     start = time.perf_counter()
-    separate = [train_students(x, y, teacher, 0.5, [s], settings, False) for s in seeds]
+    separate = [
+        train_students(x, y, teacher, rho=0.5, init_seeds=[s], settings=settings, progress=False)
+        for s in seeds
+    ]
     t_separate = time.perf_counter() - start
 
     gap = max(abs(b - s.single_mse[0]) for b, s in zip(batched.single_mse, separate))

@@ -14,8 +14,8 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from aim.channels import Hardmax  # noqa: E402
-from aim.state_evolution import hardmax_state_evolution  # noqa: E402
+from aim.bayes.channels import Hardmax  # noqa: E402
+from aim.bayes.state_evolution import hardmax_state_evolution  # noqa: E402
 
 
 def main() -> None:
@@ -23,9 +23,9 @@ def main() -> None:
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     alpha = np.logspace(np.log10(0.02), 1, 128)
     start = time.perf_counter()
-    Hardmax("exact").output_term(0.5, 1.5)  # builds the J(q/V) table once per process
+    Hardmax(variant="exact").output_term(q=0.5, Q0=1.5)  # builds the J(q/V) table once per process
     table = time.perf_counter() - start
-    result = hardmax_state_evolution(alpha, 0.5, "exact")
+    result = hardmax_state_evolution(alpha=alpha, rho=0.5, variant="exact")
     total = time.perf_counter() - start
     print(f"table build        {table:7.2f} s")
     print(f"128-point curve    {total - table:7.2f} s  (max {result.iterations.max()} iterations)")

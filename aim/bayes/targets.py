@@ -148,3 +148,20 @@ def softmax_figure_inputs(section: dict) -> dict[str, list[str]]:
 
 def softmax_figure_options(section: dict) -> dict:
     return {"rho_universal": section["softmax"]["rho_universal"]}
+
+
+def check_ranges(section: dict) -> None:
+    """What the schema cannot say: each range's lower end lies below its upper end."""
+    hm, sm = section["hardmax"], section["softmax"]
+    ranges = {
+        "hardmax.alpha": (hm["alpha"]["min"], hm["alpha"]["max"]),
+        "hardmax.alpha_bar": (hm["alpha_bar"]["min"], hm["alpha_bar"]["max"]),
+        "softmax.x": (sm["x"]["min_log"], sm["x"]["max"]),
+    }
+    if "gd" in sm:
+        ranges["softmax.gd.alpha"] = (sm["gd"]["alpha"]["min"], sm["gd"]["alpha"]["max"])
+    for key, (lo, hi) in ranges.items():
+        if not lo < hi:
+            raise ValueError(
+                f"config bayes.{key}: the lower end {lo} must be below the upper end {hi}"
+            )

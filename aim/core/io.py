@@ -165,8 +165,8 @@ def read_dataset(path: str | os.PathLike) -> xr.Dataset:
 
 def summary_values(path: str | os.PathLike) -> dict:
     """What a caption may quote from a dataset: its attributes, its scalar variables, and
-    the largest value of each integer variable (a count: seeds, draws). Empty while the
-    file does not exist yet."""
+    the largest value of each integer-valued variable (counts: seeds, draws; NaN where a
+    point has none). Empty while the file does not exist yet."""
     if not Path(path).exists():
         return {}
     with xr.open_dataset(path) as ds:
@@ -174,8 +174,10 @@ def summary_values(path: str | os.PathLike) -> dict:
         for name, var in ds.data_vars.items():
             if var.ndim == 0:
                 values[name] = var.item()
-            elif var.dtype.kind in "iu" and var.size:
-                values[f"{name}_max"] = int(var.max())
+            elif var.dtype.kind in "iuf" and var.size:
+                finite = var.values[np.isfinite(var.values)]
+                if finite.size and np.all(finite == np.round(finite)):
+                    values[f"{name}_max"] = int(finite.max())
     return values
 
 

@@ -3,6 +3,7 @@ from aim.bayes import costs
 from aim.bayes import targets as bayes
 
 BAYES = config["bayes"]
+bayes.check_ranges(BAYES)
 
 
 def bayes_amp_memory(wildcards, attempt):

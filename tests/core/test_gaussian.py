@@ -2,7 +2,7 @@ import mpmath as mp
 import numpy as np
 import pytest
 
-from aim.gaussian import bivariate_normal_cdf, bivariate_normal_pdf, log_bivariate_normal_cdf
+from aim.core.gaussian import bivariate_normal_cdf, bivariate_normal_pdf, log_bivariate_normal_cdf
 
 mp.mp.dps = 40
 

@@ -4,9 +4,11 @@ import numpy as np
 import pytest
 import torch
 
-from aim.channels import Softmax
-from aim.data import attention_indices, sample_problem
-from aim.gd import (
+from aim.bayes.channels import Softmax
+from aim.bayes.gd_runs import gd_dataset
+from aim.bayes.state_evolution import softmax_state_evolution
+from aim.core.tokens import attention_indices, sample_problem
+from aim.core.training import (
     GdSettings,
     init_seeds_for,
     initial_weights,
@@ -14,8 +16,6 @@ from aim.gd import (
     student_outputs,
     train_students,
 )
-from aim.simulations import gd_dataset
-from aim.state_evolution import softmax_state_evolution
 
 RHO = 0.5
 
@@ -24,22 +24,27 @@ def test_student_outputs_are_the_softmax_of_its_attention_indices():
     """h of the student equals the teacher formula applied to S_hat = W^T W / sqrt(r d)."""
     rng = np.random.default_rng(0)
     d, T, n = 12, 3, 5
-    w = initial_weights([1, 2], 6, d)
+    w = initial_weights([1, 2], r=6, d=d)
     x = rng.standard_normal((n, T, d))
     y_hat = student_outputs(w, torch.as_tensor(x), beta=1.3).numpy()
     for k, s_hat in enumerate(student_estimates(w).numpy()):
-        expected = Softmax(T, 1.3).labels(attention_indices(x, s_hat))
+        expected = Softmax(T=T, beta=1.3).labels(attention_indices(x, s_hat))
         np.testing.assert_allclose(y_hat[k], expected, rtol=1e-12, atol=1e-14)
 
 
 def test_batched_students_equal_separate_runs():
     """K students in one tensor = K runs with the same seeds (float64, 60 Adam steps);
     tolerance 1e-9 leaves room for the summation order of the batched matmul."""
-    teacher, x, y = sample_problem(Softmax(2), 20, 0.2, RHO, seed=1)
+    teacher, x, y = sample_problem(Softmax(T=2), d=20, alpha=0.2, rho=RHO, seed=1)
     seeds = init_seeds_for(1, 3)
     settings = GdSettings(steps=60, dtype="float64")
-    batched = train_students(x, y, teacher, RHO, seeds, settings, progress=False)
-    separate = [train_students(x, y, teacher, RHO, [s], settings, False) for s in seeds]
+    batched = train_students(
+        x, y, teacher, rho=RHO, init_seeds=seeds, settings=settings, progress=False
+    )
+    separate = [
+        train_students(x, y, teacher, rho=RHO, init_seeds=[s], settings=settings, progress=False)
+        for s in seeds
+    ]
     np.testing.assert_allclose(batched.single_mse, [r.single_mse[0] for r in separate], rtol=1e-9)
     np.testing.assert_allclose(
         batched.estimate, np.mean([r.estimate for r in separate], axis=0), rtol=0, atol=1e-9
@@ -48,8 +53,10 @@ def test_batched_students_equal_separate_runs():
 
 
 def test_loss_decreases():
-    teacher, x, y = sample_problem(Softmax(3), 24, 0.05, RHO, seed=2)
-    result = train_students(x, y, teacher, RHO, [5, 6], GdSettings(steps=200), False)
+    teacher, x, y = sample_problem(Softmax(T=3), d=24, alpha=0.05, rho=RHO, seed=2)
+    result = train_students(
+        x, y, teacher, rho=RHO, init_seeds=[5, 6], settings=GdSettings(steps=200), progress=False
+    )
     assert result.loss_steps[0] == 0 and result.loss_steps[-1] == 200
     assert np.all(result.loss[-1] < 0.05 * result.loss[0])
     assert np.all(np.diff(result.loss[::5], axis=0) < 0)  # every 50 steps
@@ -58,8 +65,16 @@ def test_loss_decreases():
 def test_past_perfect_recovery_the_averaged_error_vanishes():
     """x = 1.5 >= x_PR = 0.75 (rho = 0.5), d = 40, K = 8: averaged error below 1e-3."""
     alpha = 1.5 / 4
-    teacher, x, y = sample_problem(Softmax(2), 40, alpha, RHO, seed=3)
-    result = train_students(x, y, teacher, RHO, init_seeds_for(3, 8), GdSettings(), False)
+    teacher, x, y = sample_problem(Softmax(T=2), d=40, alpha=alpha, rho=RHO, seed=3)
+    result = train_students(
+        x,
+        y,
+        teacher,
+        rho=RHO,
+        init_seeds=init_seeds_for(3, 8),
+        settings=GdSettings(),
+        progress=False,
+    )
     assert result.averaged_mse < 1e-3
     assert np.all(result.single_mse < 1e-3)
 
@@ -68,11 +83,19 @@ def test_below_perfect_recovery_averaging_beats_single_runs_and_nears_se():
     """x = 0.3, d = 40, K = 32, two draws: the single-run error exceeds the averaged one,
     and the averaged one lies within 30% of the state evolution (0.555)."""
     alpha = 0.3 / 4
-    se = float(softmax_state_evolution(alpha, 2, RHO).mmse[0])
+    se = float(softmax_state_evolution(alpha=alpha, T=2, rho=RHO).mmse[0])
     single, averaged = [], []
     for seed in (0, 1):
-        teacher, x, y = sample_problem(Softmax(2), 40, alpha, RHO, seed)
-        result = train_students(x, y, teacher, RHO, init_seeds_for(seed, 32), GdSettings(), False)
+        teacher, x, y = sample_problem(Softmax(T=2), d=40, alpha=alpha, rho=RHO, seed=seed)
+        result = train_students(
+            x,
+            y,
+            teacher,
+            rho=RHO,
+            init_seeds=init_seeds_for(seed, 32),
+            settings=GdSettings(),
+            progress=False,
+        )
         single.append(result.single_mse.mean())
         averaged.append(result.averaged_mse)
     assert np.mean(single) > 1.3 * np.mean(averaged)
@@ -80,8 +103,12 @@ def test_below_perfect_recovery_averaging_beats_single_runs_and_nears_se():
 
 
 def test_same_seeds_same_dataset():
-    one = gd_dataset(2, RHO, 0.05, 16, 4, 3, {"steps": 20}, progress=False)
-    two = gd_dataset(2, RHO, 0.05, 16, 4, 3, {"steps": 20}, progress=False)
+    one = gd_dataset(
+        T=2, rho=RHO, alpha=0.05, d=16, seed=4, students=3, settings={"steps": 20}, progress=False
+    )
+    two = gd_dataset(
+        T=2, rho=RHO, alpha=0.05, d=16, seed=4, students=3, settings={"steps": 20}, progress=False
+    )
     for name in one.data_vars:
         np.testing.assert_array_equal(one[name].values, two[name].values)
     assert list(one.init_seed.values) == init_seeds_for(4, 3)

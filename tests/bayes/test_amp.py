@@ -5,12 +5,11 @@ import pytest
 from scipy.integrate import quad
 from scipy.stats import multivariate_normal
 
-from aim.amp import AmpSettings, DenseSensing, TokenSensing, gamp_rie
-from aim.channels import Hardmax, Softmax, make_channel
-from aim.coordinates import to_z
-from aim.data import attention_indices, sample_problem, sample_teacher, sample_tokens
-from aim.simulations import amp_dataset
-from aim.state_evolution import hardmax_state_evolution, softmax_state_evolution
+from aim.bayes.amp import AmpSettings, DenseSensing, TokenSensing, gamp_rie
+from aim.bayes.amp_runs import amp_dataset
+from aim.bayes.channels import Hardmax, Softmax, make_channel
+from aim.bayes.state_evolution import hardmax_state_evolution, softmax_state_evolution
+from aim.core.tokens import attention_indices, sample_problem, sample_teacher, sample_tokens, to_z
 
 RHO = 0.5
 
@@ -18,7 +17,7 @@ RHO = 0.5
 def test_attention_indices_match_the_per_sample_formula():
     rng = np.random.default_rng(1)
     d, T = 9, 3
-    S, x = sample_teacher(d, RHO, rng), sample_tokens(5, T, d, rng)
+    S, x = sample_teacher(d=d, rho=RHO, rng=rng), sample_tokens(n=5, T=T, d=d, rng=rng)
     h = attention_indices(x, S)
     for mu in range(5):
         direct = (x[mu] @ S @ x[mu].T - np.trace(S) * np.eye(T)) / np.sqrt(d)
@@ -30,8 +29,8 @@ def test_token_contractions_equal_the_materialised_sensing_matrices(T):
     """The (n, T, d) contractions against the naive (n, K, d, d) reference, to rounding."""
     rng = np.random.default_rng(T)
     d, n = 7, 11
-    x = sample_tokens(n, T, d, rng)
-    S = sample_teacher(d, RHO, rng)
+    x = sample_tokens(n=n, T=T, d=d, rng=rng)
+    S = sample_teacher(d=d, rho=RHO, rng=rng)
     g = rng.standard_normal((n, T * (T + 1) // 2))
     fast, naive = TokenSensing(x), DenseSensing(x)
     np.testing.assert_allclose(fast.overlaps(S), naive.overlaps(S), rtol=0, atol=1e-12)
@@ -41,11 +40,20 @@ def test_token_contractions_equal_the_materialised_sensing_matrices(T):
 
 
 def test_amp_with_materialised_sensing_follows_the_same_trajectory():
-    channel = Hardmax("exact")
-    teacher, x, y = sample_problem(channel, 12, 0.6, RHO, seed=3)
+    channel = Hardmax(variant="exact")
+    teacher, x, y = sample_problem(channel, d=12, alpha=0.6, rho=RHO, seed=3)
     settings = AmpSettings(max_iter=8)
-    fast = gamp_rie(x, y, channel, RHO, settings, teacher, progress=False)
-    naive = gamp_rie(x, y, channel, RHO, settings, teacher, False, DenseSensing(x))
+    fast = gamp_rie(x, y, channel, rho=RHO, settings=settings, teacher=teacher, progress=False)
+    naive = gamp_rie(
+        x,
+        y,
+        channel,
+        rho=RHO,
+        settings=settings,
+        teacher=teacher,
+        progress=False,
+        sensing=DenseSensing(x),
+    )
     np.testing.assert_allclose(fast.trace["mse"], naive.trace["mse"], rtol=1e-8)
     np.testing.assert_allclose(fast.estimate, naive.estimate, rtol=0, atol=1e-8)
 
@@ -92,8 +100,8 @@ def test_exact_hardmax_g_out_is_the_derivative_of_log_z(omega, V, labels):
     y[0, 1, 1 if s2 > 0 else 0] = 1
     omega = np.asarray(omega)
     reference = _log_phi2_finite_difference(omega, V, s1, s2)
-    exact = Hardmax("exact").g_out(y, omega[None], V)[0]
-    published = Hardmax("published").g_out(y, omega[None], V)[0]
+    exact = Hardmax(variant="exact").g_out(y, omega[None], V)[0]
+    published = Hardmax(variant="published").g_out(y, omega[None], V)[0]
     np.testing.assert_allclose(exact, reference, rtol=1e-4, atol=1e-6)
     assert np.max(np.abs(published - reference)) > 0.05
 
@@ -104,7 +112,7 @@ def test_softmax_g_out_is_the_derivative_of_log_z():
     rng = np.random.default_rng(4)
     h = rng.standard_normal((1, T, T))
     h = (h + h.transpose(0, 2, 1)) / 2
-    channel = Softmax(T, beta=1.7)
+    channel = Softmax(T=T, beta=1.7)
     y = channel.labels(h)
     tau = np.where(np.triu_indices(T)[0] == np.triu_indices(T)[1], 1.0, np.sqrt(2.0))
     psi = to_z(h - h[:, -1:, -1:])[0]
@@ -123,7 +131,9 @@ def test_softmax_g_out_is_the_derivative_of_log_z():
     np.testing.assert_allclose(channel.g_out(y, omega[None], V)[0], reference, atol=1e-6)
 
 
-@pytest.mark.parametrize("channel", [Hardmax("exact"), Hardmax("published"), Softmax(3)])
+@pytest.mark.parametrize(
+    "channel", [Hardmax(variant="exact"), Hardmax(variant="published"), Softmax(T=3)]
+)
 def test_g_out_power_matches_the_state_evolution_output_term(channel):
     """Nishimori: E ||g_z||^2 over data consistent with (omega, V) is q_hat / (4 alpha).
 
@@ -141,7 +151,7 @@ def test_g_out_power_matches_the_state_evolution_output_term(channel):
     scale = np.where(rows == cols, 1.0, np.sqrt(2.0))
     h[:, rows, cols] = h[:, cols, rows] = z / scale
     power = np.sum(channel.g_out(channel.labels(h), omega, 2 * (Q0 - q)) ** 2, axis=1)
-    expected = channel.q_hat(1.0, q, Q0) / 4
+    expected = channel.q_hat(alpha=1.0, q=q, Q0=Q0) / 4
     assert abs(power.mean() - expected) < 4 * power.std() / np.sqrt(n)
 
 
@@ -149,23 +159,62 @@ def test_make_channel_rejects_bad_names():
     with pytest.raises(ValueError, match="channel must be one of"):
         make_channel("relu")
     with pytest.raises(ValueError, match="variant applies"):
-        make_channel("softmax", 2, "exact")
+        make_channel("softmax", T=2, variant="exact")
     with pytest.raises(ValueError, match="T = 2 only"):
-        make_channel("hardmax", 3)
+        make_channel("hardmax", T=3)
 
 
 def test_same_seed_same_result_bitwise():
     settings = {"max_iter": 15}
-    one = amp_dataset("hardmax", 2, RHO, 0.5, 24, [0, 1], settings, "exact", progress=False)
-    two = amp_dataset("hardmax", 2, RHO, 0.5, 24, [0, 1], settings, "exact", progress=False)
+    one = amp_dataset(
+        channel="hardmax",
+        T=2,
+        rho=RHO,
+        alpha=0.5,
+        d=24,
+        seeds=[0, 1],
+        settings=settings,
+        variant="exact",
+        progress=False,
+    )
+    two = amp_dataset(
+        channel="hardmax",
+        T=2,
+        rho=RHO,
+        alpha=0.5,
+        d=24,
+        seeds=[0, 1],
+        settings=settings,
+        variant="exact",
+        progress=False,
+    )
     for name in one.data_vars:
         np.testing.assert_array_equal(one[name].values, two[name].values)
-    other = amp_dataset("hardmax", 2, RHO, 0.5, 24, [2], settings, "exact", progress=False)
+    other = amp_dataset(
+        channel="hardmax",
+        T=2,
+        rho=RHO,
+        alpha=0.5,
+        d=24,
+        seeds=[2],
+        settings=settings,
+        variant="exact",
+        progress=False,
+    )
     assert other.mse.item() != one.mse.values[0]
 
 
 def test_amp_dataset_carries_seeds_traces_and_settings():
-    ds = amp_dataset("softmax", 3, RHO, 0.04, 20, [5, 6], {"max_iter": 7}, progress=False)
+    ds = amp_dataset(
+        channel="softmax",
+        T=3,
+        rho=RHO,
+        alpha=0.04,
+        d=20,
+        seeds=[5, 6],
+        settings={"max_iter": 7},
+        progress=False,
+    )
     assert list(ds.seed.values) == [5, 6]
     assert ds.x.item() == pytest.approx(0.4)
     assert ds.trace_mse.dims == ("seed", "iteration")
@@ -186,8 +235,16 @@ def test_settings_are_checked():
 def _amp_errors(channel, alpha, d, seeds, max_iter):
     errors = []
     for seed in seeds:
-        teacher, x, y = sample_problem(channel, d, alpha, RHO, seed)
-        run = gamp_rie(x, y, channel, RHO, AmpSettings(max_iter=max_iter), teacher, False)
+        teacher, x, y = sample_problem(channel, d=d, alpha=alpha, rho=RHO, seed=seed)
+        run = gamp_rie(
+            x,
+            y,
+            channel,
+            rho=RHO,
+            settings=AmpSettings(max_iter=max_iter),
+            teacher=teacher,
+            progress=False,
+        )
         errors.append(run.mse)
     errors = np.asarray(errors)
     return errors.mean(), errors.std(ddof=1) / np.sqrt(len(errors))
@@ -200,10 +257,10 @@ def _amp_errors(channel, alpha, d, seeds, max_iter):
 
 
 def test_hardmax_exact_amp_lands_on_state_evolution_and_far_below_published():
-    se_exact = float(hardmax_state_evolution(0.6, RHO, "exact").mmse[0])
-    se_published = float(hardmax_state_evolution(0.6, RHO, "published").mmse[0])
-    exact, sem_exact = _amp_errors(Hardmax("exact"), 0.6, 60, range(4), 100)
-    published, sem_published = _amp_errors(Hardmax("published"), 0.6, 60, range(4), 100)
+    se_exact = float(hardmax_state_evolution(alpha=0.6, rho=RHO, variant="exact").mmse[0])
+    se_published = float(hardmax_state_evolution(alpha=0.6, rho=RHO, variant="published").mmse[0])
+    exact, sem_exact = _amp_errors(Hardmax(variant="exact"), 0.6, 60, range(4), 100)
+    published, sem_published = _amp_errors(Hardmax(variant="published"), 0.6, 60, range(4), 100)
     assert se_exact == pytest.approx(0.168, abs=5e-4)
     assert abs(exact - se_exact) < 3 * sem_exact + 0.02
     assert abs(published - se_published) < 3 * sem_published + 0.04
@@ -213,8 +270,8 @@ def test_hardmax_exact_amp_lands_on_state_evolution_and_far_below_published():
 @pytest.mark.parametrize("T, x", [(2, 0.4), (3, 0.4)])
 def test_softmax_amp_lands_on_state_evolution(T, x):
     alpha = x / (T * T + T - 2)
-    se = float(softmax_state_evolution(alpha, T, RHO).mmse[0])
-    mean, sem = _amp_errors(Softmax(T), alpha, 100, range(4), 100)
+    se = float(softmax_state_evolution(alpha=alpha, T=T, rho=RHO).mmse[0])
+    mean, sem = _amp_errors(Softmax(T=T), alpha, 100, range(4), 100)
     assert abs(mean - se) < 3 * sem + 0.04
 
 
@@ -222,17 +279,17 @@ def test_softmax_amp_lands_on_state_evolution(T, x):
 @pytest.mark.parametrize(
     "channel, alpha, d, allowance",
     [
-        (Softmax(2), 0.1, 150, 0.025),
-        (Softmax(3), 0.04, 150, 0.025),
-        (Softmax(4), 0.6 / 18, 150, 0.025),
-        (Hardmax("exact"), 1.5, 100, 0.01),
-        (Hardmax("exact"), 2.7, 100, 0.005),
+        (Softmax(T=2), 0.1, 150, 0.025),
+        (Softmax(T=3), 0.04, 150, 0.025),
+        (Softmax(T=4), 0.6 / 18, 150, 0.025),
+        (Hardmax(variant="exact"), 1.5, 100, 0.01),
+        (Hardmax(variant="exact"), 2.7, 100, 0.005),
     ],
 )
 def test_amp_lands_on_state_evolution_at_paper_size(channel, alpha, d, allowance):
     if isinstance(channel, Softmax):
-        se = float(softmax_state_evolution(alpha, channel.T, RHO).mmse[0])
+        se = float(softmax_state_evolution(alpha=alpha, T=channel.T, rho=RHO).mmse[0])
     else:
-        se = float(hardmax_state_evolution(alpha, RHO, channel.variant).mmse[0])
+        se = float(hardmax_state_evolution(alpha=alpha, rho=RHO, variant=channel.variant).mmse[0])
     mean, sem = _amp_errors(channel, alpha, d, range(8), 500)
     assert abs(mean - se) < 3 * sem + allowance

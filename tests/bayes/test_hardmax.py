@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from scipy.special import ndtr
 
-from aim.channels import (
+from aim.bayes.channels import (
     DEFAULT_QUADRATURE,
     Hardmax,
     HardmaxQuadrature,
@@ -10,14 +10,14 @@ from aim.channels import (
     hardmax_mean_integrand,
     hardmax_mean_integrand_table,
 )
-from aim.gaussian import log_bivariate_normal_cdf, normal_pdf
-from aim.prior import mmse_S
-from aim.state_evolution import (
+from aim.bayes.state_evolution import (
     SolverSettings,
     hardmax_small_rho,
     hardmax_state_evolution,
     hardmax_weak_recovery,
 )
+from aim.core.gaussian import log_bivariate_normal_cdf, normal_pdf
+from aim.core.spectral import mmse_S
 
 
 def test_integrand_at_origin_in_closed_form():
@@ -43,11 +43,11 @@ def test_weak_recovery_thresholds():
     [("published", [0.628, 0.440, 0.235]), ("exact", [0.374, 0.168, 0.040])],
 )
 def test_reference_mmse_rho_half(variant, expected):
-    result = hardmax_state_evolution([0.3, 0.6, 1.5], 0.5, variant)
+    result = hardmax_state_evolution(alpha=[0.3, 0.6, 1.5], rho=0.5, variant=variant)
     assert result.converged.all()
     np.testing.assert_allclose(result.mmse, expected, atol=1e-3)
     # a true fixed point of the prior equation, not merely a stopped iteration
-    np.testing.assert_allclose(mmse_S(1 / result.q_hat, 0.5), result.mmse, atol=1e-8)
+    np.testing.assert_allclose(mmse_S(delta=1 / result.q_hat, rho=0.5), result.mmse, atol=1e-8)
 
 
 def _log_likelihood(s1, s2, omega, V):
@@ -81,7 +81,7 @@ def test_exact_output_term_matches_monte_carlo():
     g11, g22, g12 = grads
     sample = 2 * g11**2 + 2 * g22**2 + g12**2
     mc, err = sample.mean(), sample.std() / np.sqrt(n)
-    assert abs(Hardmax("exact").output_term(q, q + V) - mc) < 4 * err
+    assert abs(Hardmax(variant="exact").output_term(q=q, Q0=q + V) - mc) < 4 * err
 
 
 def test_exact_integrand_uses_the_true_derivative_and_published_does_not():
@@ -131,28 +131,28 @@ def test_large_overlap_tails():
 
 def test_small_rho_limit_and_threshold():
     thr = hardmax_weak_recovery("exact")
-    below = hardmax_small_rho([0.5 * thr, 0.99 * thr])
+    below = hardmax_small_rho(alpha_bar=[0.5 * thr, 0.99 * thr])
     np.testing.assert_array_equal(below.mmse, 1.0)
-    above = hardmax_small_rho([1.2 * thr, 2.0, 5.0])
+    above = hardmax_small_rho(alpha_bar=[1.2 * thr, 2.0, 5.0])
     assert np.all(above.mmse < 1) and above.converged.all()
     # finite rho approaches the rho -> 0 curve from below, closer for smaller rho
     for alpha_bar, limit in zip([2.0, 5.0], above.mmse[1:]):
-        m05 = hardmax_state_evolution([0.05 * alpha_bar], 0.05).mmse[0]
-        m01 = hardmax_state_evolution([0.01 * alpha_bar], 0.01).mmse[0]
+        m05 = hardmax_state_evolution(alpha=[0.05 * alpha_bar], rho=0.05).mmse[0]
+        m01 = hardmax_state_evolution(alpha=[0.01 * alpha_bar], rho=0.01).mmse[0]
         assert m05 < m01 < limit
         assert limit - m01 < 0.01
 
 
 def test_non_convergence_is_flagged_not_hidden():
-    result = hardmax_state_evolution([0.6, 2.0], 0.5, settings=SolverSettings(max_iter=2))
+    result = hardmax_state_evolution(alpha=[0.6, 2.0], rho=0.5, settings=SolverSettings(max_iter=2))
     assert not result.converged.any()
     assert np.all(np.isfinite(result.mmse)) and np.all(result.iterations == 2)
 
 
 def test_curve_is_monotone_and_exact_beats_published():
     alpha = np.logspace(np.log10(0.02), 1, 24)
-    exact = hardmax_state_evolution(alpha, 0.5, "exact")
-    published = hardmax_state_evolution(alpha, 0.5, "published")
+    exact = hardmax_state_evolution(alpha=alpha, rho=0.5, variant="exact")
+    published = hardmax_state_evolution(alpha=alpha, rho=0.5, variant="published")
     assert exact.converged.all() and published.converged.all()
     assert np.all(np.diff(exact.mmse) < 0)
     assert np.all(exact.mmse < published.mmse)  # the Bayes-optimal error is the smaller
@@ -160,10 +160,10 @@ def test_curve_is_monotone_and_exact_beats_published():
 
 def test_validation():
     with pytest.raises(ValueError, match="T = 2"):
-        Hardmax("exact", T=3)
+        Hardmax(variant="exact", T=3)
     with pytest.raises(ValueError, match="variant"):
-        Hardmax("approximate")
+        Hardmax(variant="approximate")
     with pytest.raises(ValueError, match="alpha"):
-        hardmax_state_evolution([-0.1], 0.5)
+        hardmax_state_evolution(alpha=[-0.1], rho=0.5)
     with pytest.raises(ValueError, match="rho"):
-        hardmax_state_evolution([0.1], -0.5)
+        hardmax_state_evolution(alpha=[0.1], rho=-0.5)

@@ -1,0 +1,166 @@
+"""The pipeline run for real on the test config: datasets, numbers, figures, the report,
+a killed job and a failing one."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+import xarray as xr
+import yaml
+from workflow_helpers import copy_workflow, expected_counts, load_config, snakemake
+
+from aim.figures import REGISTRY
+
+FIGURES = tuple(REGISTRY)  # every registered figure: all of them are in the test config
+AGG = "results/bayes/aggregated"
+
+
+def test_tiny_run_produces_figures_and_datasets(tiny_run):
+    for fig in FIGURES:
+        for ext in ("pdf", "png"):
+            assert (tiny_run / f"results/bayes/figures/{fig}.{ext}").stat().st_size > 10_000
+    files = list((tiny_run / "results").rglob("*.nc"))
+    counts = expected_counts(load_config("config/test.yaml"))
+    simulations_and_theory = [
+        r for r in counts if r.startswith(("bayes_theory", "bayes_amp", "bayes_gd"))
+    ]
+    assert len(files) == sum(counts[r] for r in simulations_and_theory) + counts["gather"]
+    for path in files:
+        assert path.relative_to(tiny_run).parts[:2] == ("results", "bayes")
+        with xr.open_dataset(path) as ds:
+            for key in ("Conventions", "title", "source", "history", "references"):
+                assert ds.attrs[key]
+            assert ds.attrs["paper"] == "bayes" and "arXiv:2506.01582" in ds.attrs["references"]
+            assert ds.attrs["title"].startswith("[bayes] ")
+            assert {"commit", "dirty"} <= json.loads(ds.attrs["provenance_git"]).keys()
+            assert json.loads(ds.attrs["provenance_parameters"])
+            assert "numpy" in json.loads(ds.attrs["provenance_packages"])
+            for var in ds.variables.values():
+                assert var.attrs["long_name"] and var.attrs["units"]
+            # an iterative solver's stopping state; GD has no stopping rule, only steps
+            assert "converged" in ds or ("step" in ds.coords and "loss" in ds)
+
+
+def test_tiny_run_numbers_match_the_library(tiny_run):
+    with xr.open_dataset(tiny_run / AGG / "bayes_hardmax.nc") as ds:
+        assert ds.attrs["variant"] == "exact"
+        assert float(ds.alpha_bar_weak) == pytest.approx(0.4034106, abs=1e-6)
+        assert int(ds.converged.sum()) == int(np.isfinite(ds.mmse).sum())
+    with xr.open_dataset(tiny_run / AGG / "bayes_hardmax_published.nc") as ds:
+        assert "NOT the Bayes-optimal" in ds.attrs["variant_note"]
+    with xr.open_dataset(tiny_run / AGG / "bayes_softmax.nc") as ds:
+        assert ds.attrs["collapse_max_spread"] < 1e-10
+        # x = 0.4 at rho = 0.5: the shared doc's 0.3922
+        assert float(ds.mmse_universal.sel(T=2, x=0.4)) == pytest.approx(0.3922, abs=1e-4)
+
+
+def test_tiny_run_gathers_amp_seeds(tiny_run):
+    """Mean, std and count in the aggregate equal those of the per-block AMP datasets."""
+    runs = sorted((tiny_run / "results/bayes/amp").glob("hardmax_exact_*.nc"))
+    errors = []
+    for path in runs:
+        with xr.open_dataset(path) as run:
+            errors.extend(run.mse.values)
+    errors = np.asarray(errors)
+    with xr.open_dataset(tiny_run / AGG / "bayes_hardmax.nc") as ds:
+        point = ds.sel(rho=0.5, alpha_amp=0.6)
+        assert int(point.amp_seeds) == errors.size == 2
+        assert float(point.amp_mse_mean) == pytest.approx(errors.mean(), rel=1e-12)
+        assert float(point.amp_mse_std) == pytest.approx(errors.std(ddof=1), rel=1e-12)
+        assert ds.attrs["amp_d"] == 30
+    with xr.open_dataset(tiny_run / AGG / "bayes_softmax.nc") as ds:
+        assert int(ds.amp_seeds.sel(T=2, x_amp=0.4)) == 2
+
+
+def test_tiny_run_gathers_gd_draws(tiny_run):
+    runs = sorted((tiny_run / "results/bayes/gd").glob("*.nc"))
+    single, averaged = [], []
+    for path in runs:
+        with xr.open_dataset(path) as run:
+            single.append(float(run.single_mse.mean()))
+            averaged.append(float(run.averaged_mse))
+            assert run.student.size == 3 and run.loss.dims == ("step", "student")
+    with xr.open_dataset(tiny_run / AGG / "bayes_softmax.nc") as ds:
+        point = ds.sel(T=2, x_gd=0.4)
+        assert int(point.gd_draws) == len(runs) == 2
+        assert float(point.gd_single_mean) == pytest.approx(np.mean(single), rel=1e-12)
+        assert float(point.gd_averaged_std) == pytest.approx(np.std(averaged, ddof=1), rel=1e-12)
+
+
+def test_killed_job_leaves_no_result_and_the_next_run_completes(tmp_path):
+    """SIGKILL to the whole run while an AMP job iterates: no dataset (or temporary file)
+    appears, and after `--unlock` the next run finishes the job."""
+    root = copy_workflow(tmp_path / "run")
+    target = "results/bayes/amp/hardmax_published_T2_rho0.5_alpha0.6_d200_seeds0-0.nc"  # ~5 s
+    cmd = [sys.executable, "-m", "snakemake", target, "--cores", "1"]
+    run = subprocess.Popen(
+        [*cmd, "--configfile", "config/test.yaml"],
+        cwd=root,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    log = root / target.replace("results/bayes/", "results/bayes/logs/").replace(".nc", ".log")
+    deadline = time.monotonic() + 120
+    while not (log.exists() and "GAMP-RIE" in log.read_text()):
+        assert time.monotonic() < deadline and run.poll() is None
+        time.sleep(0.5)
+    os.killpg(run.pid, signal.SIGKILL)
+    run.wait()
+    assert list((root / "results/bayes/amp").iterdir()) == []
+    snakemake("--unlock", "--configfile", "config/test.yaml", cwd=root)  # a hard kill keeps it
+    snakemake(target, "--configfile", "config/test.yaml", cwd=root)
+    with xr.open_dataset(root / target) as ds:
+        assert ds.seed.values.tolist() == [0]
+
+
+def test_a_failing_job_shows_its_log(finished_copy):
+    script = finished_copy / "workflow/scripts/plot.py"
+    script.write_text(script.read_text() + '\nraise RuntimeError("a broken plot")\n')
+    out = snakemake(
+        "bayes_softmax",
+        "--forcerun",
+        "bayes_softmax",
+        "--configfile",
+        "config/test.yaml",
+        cwd=finished_copy,
+        check=False,
+    )
+    assert out.returncode != 0
+    assert "RuntimeError: a broken plot" in out.stdout + out.stderr  # the log, shown
+    assert not (finished_copy / "results/bayes/figures/bayes_softmax.png").exists()
+
+
+def test_report_holds_every_figure_with_its_caption(finished_copy):
+    report = finished_copy / "report.html"
+    snakemake("--configfile", "config/test.yaml", "--report", str(report), cwd=finished_copy)
+    html = report.read_text()
+    for figure in FIGURES:
+        assert f"{figure}.png" in html
+    assert "<em>not</em> the Bayes-optimal error" in html  # the published figure's caption
+    assert "threshold 0.5633" in html and "GAMP-RIE" in html and "gradient descent" in html
+    assert "alpha for rho in [0.5]" in html  # parameters come from the config
+    assert "{{" not in html  # every caption template was rendered
+    assert "alpha/rho = 0.4034" in html  # thresholds are read from the aggregates
+
+
+def test_caption_without_simulations_says_nothing_of_them(tmp_path):
+    """A config with no AMP and no GD: the captions mention neither."""
+    root = copy_workflow(tmp_path / "run")
+    cfg = load_config("config/test.yaml")
+    for section in (cfg["bayes"]["hardmax"], cfg["bayes"]["softmax"]):
+        section.pop("amp", None)
+        section.pop("gd", None)
+    (root / "config/theory.yaml").write_text(yaml.safe_dump(cfg))
+    snakemake("--configfile", "config/theory.yaml", cwd=root)
+    report = root / "report.html"
+    snakemake("--configfile", "config/theory.yaml", "--report", str(report), cwd=root)
+    html = report.read_text()
+    assert "threshold 0.5633" in html and "alpha/rho = 0.4034" in html
+    for word in ("GAMP-RIE", "gradient descent", "AMP dots", "seeds"):
+        assert word not in html
