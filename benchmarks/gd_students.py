@@ -28,7 +28,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     teacher, x, y = sample_problem(Softmax(T=2), d=args.d, alpha=0.1, rho=0.5, seed=0)
-    seeds = init_seeds_for(0, args.students)
+    seeds = init_seeds_for(seed=0, students=args.students)
     settings = GdSettings(steps=args.steps, device=args.device)
     train_students(
         x,

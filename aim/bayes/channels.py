@@ -89,13 +89,13 @@ def _hardmax_log_terms(K1: np.ndarray, K2: np.ndarray, c, variant: str):
     `published` uses the bivariate density phi2(K1, K2; c) for D1 and D2 (the authors' code).
     """
     c = np.asarray(c, float)
-    log_z = log_bivariate_normal_cdf(K1, K2, c)
+    log_z = log_bivariate_normal_cdf(K1, K2, corr=c)
     if variant == "exact":
         sc = np.sqrt(1.0 - c * c)
         log_d1 = -_LOG_SQRT_2PI - 0.5 * K1**2 + log_ndtr((K2 - c * K1) / sc)
         log_d2 = -_LOG_SQRT_2PI - 0.5 * K2**2 + log_ndtr((K1 - c * K2) / sc)
     else:
-        log_d1 = log_d2 = np.log(bivariate_normal_pdf(0.0, 0.0, c)) - 0.5 * (
+        log_d1 = log_d2 = np.log(bivariate_normal_pdf(0.0, 0.0, corr=c)) - 0.5 * (
             K1**2 - 2 * c * K1 * K2 + K2**2
         ) / (1 - c * c)
     return log_z, log_d1, log_d2

@@ -22,9 +22,7 @@ from aim.bayes.state_evolution import (
     softmax_state_evolution,
 )
 from aim.core.cli import UsageError, check_settings
-
-COMMANDS = ("se", "thresholds", "amp", "gd")
-GD_DTYPES = ("float32", "float64")
+from aim.core.training_settings import DTYPE_NAMES, GdSettings
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -68,7 +66,7 @@ def add_commands(sub) -> None:
     gd.add_argument("--lr", type=float, default=0.1)
     gd.add_argument("--beta", type=float, default=1.0, help="softmax inverse temperature")
     gd.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
-    gd.add_argument("--dtype", choices=GD_DTYPES, default="float32")
+    gd.add_argument("--dtype", choices=DTYPE_NAMES, default="float32")
     gd.add_argument("--threads", type=int, help="torch CPU threads (default: torch's)")
     gd.add_argument("--json", action="store_true", help="print one JSON object")
 
@@ -98,8 +96,6 @@ def _validate_gd(args: argparse.Namespace) -> None:
         value = getattr(args, name)
         if value is not None and value < 1:
             raise UsageError(f"argument --{name}: must be >= 1, got {value}")
-    from aim.core.training import GdSettings  # torch: only for the gd command
-
     check_settings(
         GdSettings,
         steps=args.steps,
@@ -231,7 +227,6 @@ def run_gd(args: argparse.Namespace) -> dict:
     import torch
 
     from aim.bayes.gd_runs import gd_run
-    from aim.core.training import GdSettings
 
     if args.threads:
         torch.set_num_threads(args.threads)

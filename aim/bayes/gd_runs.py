@@ -28,7 +28,7 @@ def gd_run(
     """K students on the softmax draw of `seed`: (result, number of samples, init seeds)."""
     channel = Softmax(T=T, beta=settings.beta)
     teacher, x, y = sample_problem(channel, d=d, alpha=alpha, rho=rho, seed=seed)
-    init_seeds = init_seeds_for(seed, students)
+    init_seeds = init_seeds_for(seed=seed, students=students)
     result = train_students(
         x, y, teacher, rho=rho, init_seeds=init_seeds, settings=settings, progress=progress
     )

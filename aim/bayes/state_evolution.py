@@ -17,7 +17,7 @@ from aim.core.fixed_point import SolverSettings, iterate
 from aim.core.spectral import mmse_S
 
 
-@dataclass
+@dataclass(kw_only=True)
 class FixedPoint:
     """State-evolution result on an alpha grid (arrays of the grid's shape)."""
 
@@ -64,12 +64,12 @@ def solve_fixed_point(
     m, converged, iterations = iterate(update, np.ones_like(alpha), settings)
     q = Q0 - m
     return FixedPoint(
-        alpha,
-        m,
-        q,
-        channel.q_hat(alpha=alpha, q=q, Q0=Q0),
-        converged,
-        iterations,
+        alpha=alpha,
+        mmse=m,
+        q=q,
+        q_hat=channel.q_hat(alpha=alpha, q=q, Q0=Q0),
+        converged=converged,
+        iterations=iterations,
         method="iteration",
         settings=vars(settings).copy(),
     )
@@ -115,7 +115,15 @@ def softmax_state_evolution(*, alpha, T: int, rho: float, beta: float = 1.0) -> 
     if np.isinf(rho):
         m, ok = np.clip(1 - x, 0, None), np.ones(x.shape, bool)
         q, q_hat = np.full(x.shape, np.inf), np.full(x.shape, np.inf)
-        return FixedPoint(alpha, m, q, q_hat, ok, np.zeros(x.shape, int), "closed_form")
+        return FixedPoint(
+            alpha=alpha,
+            mmse=m,
+            q=q,
+            q_hat=q_hat,
+            converged=ok,
+            iterations=np.zeros(x.shape, int),
+            method="closed_form",
+        )
     _check_rho(rho)
     solved = [_softmax_mmse_at(float(v), rho=rho) for v in x]
     m = np.array([s[0] for s in solved])
@@ -123,7 +131,15 @@ def softmax_state_evolution(*, alpha, T: int, rho: float, beta: float = 1.0) -> 
     Q0 = teacher_norm(rho=rho)
     with np.errstate(divide="ignore"):
         q_hat = np.where(m > 0, x / np.where(m > 0, m, 1), np.inf)
-    return FixedPoint(alpha, m, Q0 - m, q_hat, ok, np.zeros(x.shape, int), "closed_form")
+    return FixedPoint(
+        alpha=alpha,
+        mmse=m,
+        q=Q0 - m,
+        q_hat=q_hat,
+        converged=ok,
+        iterations=np.zeros(x.shape, int),
+        method="closed_form",
+    )
 
 
 def softmax_small_rho(*, alpha_bar, T: int) -> np.ndarray:
@@ -172,12 +188,12 @@ def hardmax_small_rho(
     q, converged, iterations = iterate(update, np.zeros_like(alpha_bar), settings)
     q_hat = 2 * alpha_bar * channel.output_term(q=q, Q0=1.0)
     return FixedPoint(
-        alpha_bar,
-        1 - q,
-        q,
-        q_hat,
-        converged,
-        iterations,
+        alpha=alpha_bar,
+        mmse=1 - q,
+        q=q,
+        q_hat=q_hat,
+        converged=converged,
+        iterations=iterations,
         method="iteration",
         settings=vars(settings).copy(),
     )

@@ -12,10 +12,10 @@ def normal_pdf(x: np.ndarray) -> np.ndarray:
     return INV_SQRT_2PI * np.exp(-0.5 * np.square(x))
 
 
-def bivariate_normal_pdf(h: np.ndarray, k: np.ndarray, rho: float) -> np.ndarray:
-    """Density of a standard bivariate normal with correlation rho at (h, k)."""
-    one_minus = 1.0 - rho * rho
-    quad = (h * h - 2 * rho * h * k + k * k) / one_minus
+def bivariate_normal_pdf(h: np.ndarray, k: np.ndarray, *, corr: float) -> np.ndarray:
+    """Density of a standard bivariate normal with correlation corr at (h, k)."""
+    one_minus = 1.0 - corr * corr
+    quad = (h * h - 2 * corr * h * k + k * k) / one_minus
     return np.exp(-0.5 * quad) / (2 * np.pi * np.sqrt(one_minus))
 
 
@@ -66,15 +66,15 @@ def _log_tail_cdf(h: np.ndarray, k: np.ndarray, rho: float) -> np.ndarray:
     return -0.5 * lo * lo + np.log(INV_SQRT_2PI) + logsumexp(log_integrand, axis=-1)
 
 
-def log_bivariate_normal_cdf(h: np.ndarray, k: np.ndarray, rho) -> np.ndarray:
-    """log P(X < h, Y < k), standard bivariate normal with correlation |rho| < 1.
+def log_bivariate_normal_cdf(h: np.ndarray, k: np.ndarray, *, corr) -> np.ndarray:
+    """log P(X < h, Y < k), standard bivariate normal with correlation |corr| < 1.
 
-    h, k and rho broadcast together.
+    h, k and corr broadcast together.
     Owen's form where the probability exceeds TAIL_SWITCH (its absolute error is then
     a negligible relative error); the tail integral below that, where Owen's form
     would lose digits to cancellation.
     """
-    h, k, rho = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (h, k, rho)))
+    h, k, rho = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (h, k, corr)))
     shape = h.shape
     h, k, rho = h.ravel(), k.ravel(), rho.ravel()
     prob = _owen_cdf(h, k, rho)
@@ -86,6 +86,6 @@ def log_bivariate_normal_cdf(h: np.ndarray, k: np.ndarray, rho) -> np.ndarray:
     return out.reshape(shape)
 
 
-def bivariate_normal_cdf(h: np.ndarray, k: np.ndarray, rho) -> np.ndarray:
-    """P(X < h, Y < k) for a standard bivariate normal with correlation |rho| < 1."""
-    return np.exp(log_bivariate_normal_cdf(h, k, rho))
+def bivariate_normal_cdf(h: np.ndarray, k: np.ndarray, *, corr) -> np.ndarray:
+    """P(X < h, Y < k) for a standard bivariate normal with correlation |corr| < 1."""
+    return np.exp(log_bivariate_normal_cdf(h, k, corr=corr))

@@ -17,36 +17,11 @@ import torch
 from tqdm import tqdm
 
 from aim.core.tokens import rank
+from aim.core.training_settings import GdSettings
 
-DTYPES = {"float32": torch.float32, "float64": torch.float64}
+__all__ = ["GdSettings", "GdResult", "train_students"]
 
-
-@dataclass(frozen=True)
-class GdSettings:
-    """Full-batch Adam: steps, learning rate, inverse temperature, precision, device."""
-
-    steps: int = 1000
-    lr: float = 0.1
-    beta: float = 1.0
-    dtype: str = "float32"
-    device: str = "cpu"
-    record_every: int = 10
-
-    def __post_init__(self) -> None:
-        if int(self.steps) != self.steps or self.steps < 1:
-            raise ValueError(f"steps must be a positive integer, got {self.steps}")
-        if not (self.lr > 0 and math.isfinite(self.lr)):
-            raise ValueError(f"lr must be positive, got {self.lr}")
-        if not (self.beta > 0 and math.isfinite(self.beta)):
-            raise ValueError(f"beta must be positive, got {self.beta}")
-        if self.dtype not in DTYPES:
-            raise ValueError(f"dtype must be one of {tuple(DTYPES)}, got {self.dtype!r}")
-        if self.device not in ("cpu", "cuda"):
-            raise ValueError(f"device must be cpu or cuda, got {self.device!r}")
-        if self.device == "cuda" and not torch.cuda.is_available():
-            raise ValueError("device cuda requested but torch sees no CUDA device")
-        if int(self.record_every) != self.record_every or self.record_every < 1:
-            raise ValueError(f"record_every must be a positive integer, got {self.record_every}")
+DTYPES = {"float32": torch.float32, "float64": torch.float64}  # GdSettings.dtype -> torch
 
 
 @dataclass
@@ -149,7 +124,7 @@ def train_students(
     )
 
 
-def init_seeds_for(seed: int, students: int) -> list[int]:
+def init_seeds_for(*, seed: int, students: int) -> list[int]:
     """The initialisation seeds of draw `seed`: 1_000_003 (seed + 1) + k, k < students,
     disjoint from the data seeds and from other draws for up to 10^6 students."""
     return [1_000_003 * (seed + 1) + k for k in range(students)]

@@ -36,7 +36,7 @@ def test_batched_students_equal_separate_runs():
     """K students in one tensor = K runs with the same seeds (float64, 60 Adam steps);
     tolerance 1e-9 leaves room for the summation order of the batched matmul."""
     teacher, x, y = sample_problem(Softmax(T=2), d=20, alpha=0.2, rho=RHO, seed=1)
-    seeds = init_seeds_for(1, 3)
+    seeds = init_seeds_for(seed=1, students=3)
     settings = GdSettings(steps=60, dtype="float64")
     batched = train_students(
         x, y, teacher, rho=RHO, init_seeds=seeds, settings=settings, progress=False
@@ -71,7 +71,7 @@ def test_past_perfect_recovery_the_averaged_error_vanishes():
         y,
         teacher,
         rho=RHO,
-        init_seeds=init_seeds_for(3, 8),
+        init_seeds=init_seeds_for(seed=3, students=8),
         settings=GdSettings(),
         progress=False,
     )
@@ -92,7 +92,7 @@ def test_below_perfect_recovery_averaging_beats_single_runs_and_nears_se():
             y,
             teacher,
             rho=RHO,
-            init_seeds=init_seeds_for(seed, 32),
+            init_seeds=init_seeds_for(seed=seed, students=32),
             settings=GdSettings(),
             progress=False,
         )
@@ -111,12 +111,12 @@ def test_same_seeds_same_dataset():
     )
     for name in one.data_vars:
         np.testing.assert_array_equal(one[name].values, two[name].values)
-    assert list(one.init_seed.values) == init_seeds_for(4, 3)
+    assert list(one.init_seed.values) == init_seeds_for(seed=4, students=3)
     assert int(one.seed) == 4 and float(one.x) == pytest.approx(0.2)
 
 
 def test_init_seeds_differ_across_draws_and_students():
-    seeds = [s for draw in range(16) for s in init_seeds_for(draw, 32)]
+    seeds = [s for draw in range(16) for s in init_seeds_for(seed=draw, students=32)]
     assert len(set(seeds)) == len(seeds)
 
 

@@ -55,7 +55,7 @@ def _log_likelihood(s1, s2, omega, V):
     r = np.sqrt(3 * V)
     k1 = s1 * (omega[..., 0] - omega[..., 2]) / r
     k2 = s2 * (omega[..., 1] - omega[..., 2]) / r
-    return log_bivariate_normal_cdf(k1, k2, s1 * s2 / 3)
+    return log_bivariate_normal_cdf(k1, k2, corr=s1 * s2 / 3)
 
 
 def test_exact_output_term_matches_monte_carlo():
@@ -88,8 +88,8 @@ def test_exact_integrand_uses_the_true_derivative_and_published_does_not():
     # Finite-difference derivatives of log Z for one label pattern vs the D's in F.
     k1, k2, c, eps = 0.4, -0.9, 1 / 3, 1e-6
     dz1 = (
-        np.exp(log_bivariate_normal_cdf(k1 + eps, k2, c))
-        - np.exp(log_bivariate_normal_cdf(k1 - eps, k2, c))
+        np.exp(log_bivariate_normal_cdf(k1 + eps, k2, corr=c))
+        - np.exp(log_bivariate_normal_cdf(k1 - eps, k2, corr=c))
     ) / (2 * eps)
     exact_d1 = normal_pdf(k1) * ndtr((k2 - c * k1) / np.sqrt(1 - c * c))
     assert dz1 == pytest.approx(exact_d1, rel=1e-7)

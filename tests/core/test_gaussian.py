@@ -29,14 +29,14 @@ def test_log_cdf_matches_high_precision_quadrature_into_the_far_tails():
     h, k, rho = (np.array(v, float) for v in zip(*POINTS))
     for r in (1 / 3, -1 / 3):
         sel = rho == r
-        ours = log_bivariate_normal_cdf(h[sel], k[sel], r)
+        ours = log_bivariate_normal_cdf(h[sel], k[sel], corr=r)
         ref = np.array([_log_reference(a, b, r) for a, b in zip(h[sel], k[sel])])
         np.testing.assert_allclose(np.expm1(ours - ref), 0, atol=1e-7)
 
 
 def test_cdf_at_origin_and_symmetries():
     for rho in (1 / 3, -1 / 3):
-        assert bivariate_normal_cdf(0.0, 0.0, rho) == pytest.approx(
+        assert bivariate_normal_cdf(0.0, 0.0, corr=rho) == pytest.approx(
             0.25 + np.arcsin(rho) / (2 * np.pi), abs=1e-15
         )
     rng = np.random.default_rng(0)
@@ -44,19 +44,19 @@ def test_cdf_at_origin_and_symmetries():
     # Phi2(h, k) + Phi2(h, -k; -rho) = Phi(h): exact identity of the distribution.
     from scipy.special import ndtr
 
-    total = bivariate_normal_cdf(h, k, 1 / 3) + bivariate_normal_cdf(h, -k, -1 / 3)
+    total = bivariate_normal_cdf(h, k, corr=1 / 3) + bivariate_normal_cdf(h, -k, corr=-1 / 3)
     np.testing.assert_allclose(total, ndtr(h), rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(
-        bivariate_normal_cdf(h, k, 1 / 3), bivariate_normal_cdf(k, h, 1 / 3), rtol=1e-13
+        bivariate_normal_cdf(h, k, corr=1 / 3), bivariate_normal_cdf(k, h, corr=1 / 3), rtol=1e-13
     )
 
 
 def test_density_is_the_mixed_derivative_of_the_cdf():
     h, k, eps = 0.3, -0.7, 1e-4
     mixed = (
-        bivariate_normal_cdf(h + eps, k + eps, 1 / 3)
-        - bivariate_normal_cdf(h + eps, k - eps, 1 / 3)
-        - bivariate_normal_cdf(h - eps, k + eps, 1 / 3)
-        + bivariate_normal_cdf(h - eps, k - eps, 1 / 3)
+        bivariate_normal_cdf(h + eps, k + eps, corr=1 / 3)
+        - bivariate_normal_cdf(h + eps, k - eps, corr=1 / 3)
+        - bivariate_normal_cdf(h - eps, k + eps, corr=1 / 3)
+        + bivariate_normal_cdf(h - eps, k - eps, corr=1 / 3)
     ) / (4 * eps * eps)
-    assert mixed == pytest.approx(bivariate_normal_pdf(h, k, 1 / 3), rel=1e-6)
+    assert mixed == pytest.approx(bivariate_normal_pdf(h, k, corr=1 / 3), rel=1e-6)
