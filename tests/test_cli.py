@@ -34,7 +34,7 @@ def test_old_commands_are_aliases_with_byte_identical_json(argv):
 def test_console_script_is_installed():
     aim = Path(sys.executable).parent / "aim"  # where pip puts console scripts
     assert aim.exists(), "pip install -e . installs the `aim` console script"
-    out = subprocess.run([str(aim), "bayes", *ALIASED[0][1:]], capture_output=True, text=True)
+    out = subprocess.run([str(aim), "bayes", *ALIASED[0]], capture_output=True, text=True)
     assert json.loads(out.stdout)["mmse"] == pytest.approx(0.168, abs=1e-3)
 
 
