@@ -7,7 +7,7 @@ min_version("9.0")
 # --configfile is given (--config key=value still overlays it, as documented).
 if not workflow.overwrite_configfiles:
 
-    configfile: "config/config.yaml"
+    configfile: f"{workflow.basedir}/config/config.yaml"
 
 
 include: "workflow/rules/common.smk"
@@ -15,6 +15,7 @@ include: "workflow/rules/common.smk"
 
 if "bayes" in config:
 
+    include: "workflow/rules/bayes_common.smk"
     include: "workflow/rules/bayes.smk"
 
 

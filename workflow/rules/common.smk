@@ -87,13 +87,10 @@ def figure_targets(ids):
     return [path for name in ids for path in REGISTRY[name].images.values()]
 
 
-rule effective_config:
-    output:
-        EFFECTIVE_CONFIG,
-    log:
-        "results/logs/effective_config.log",
-    localrule: True
-    params:
-        config=config,
-    script:
-        "../scripts/effective_config.py"
+def gather_inputs(wildcards):
+    figure = FIGURES[wildcards.figure]
+    if figure.paper != wildcards.paper:
+        raise ValueError(
+            f"figure {figure.id} belongs to {figure.paper}, not {wildcards.paper}"
+        )
+    return figure.inputs(config[figure.paper])

@@ -1,14 +1,19 @@
-# One gather per figure into its aggregate, then one rule per figure (named by its id)
-# that draws it: all derived from the figure registry (aim.figures).
+# What a run delivers: a copy of its config, one gather per figure into its aggregate, and
+# one rule per figure (named by its id) that draws it, all derived from the figure registry.
 
 
-def gather_inputs(wildcards):
-    figure = FIGURES[wildcards.figure]
-    if figure.paper != wildcards.paper:
-        raise ValueError(
-            f"figure {figure.id} belongs to {figure.paper}, not {wildcards.paper}"
-        )
-    return figure.inputs(config[figure.paper])
+rule effective_config:
+    output:
+        EFFECTIVE_CONFIG,
+    log:
+        "results/logs/effective_config.log",
+    localrule: True
+    conda:
+        "../../envs/aim.yaml"
+    params:
+        config=config,
+    script:
+        "../scripts/effective_config.py"
 
 
 rule gather:

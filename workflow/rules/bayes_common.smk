@@ -1,0 +1,50 @@
+# The bayes section of the config, its checks, and the cluster resources of its jobs from
+# their problem size (aim.bayes.costs).
+from aim.bayes import costs
+from aim.bayes import targets as bayes
+
+BAYES = config["bayes"]
+bayes.check_ranges(BAYES)
+
+
+def bayes_amp_memory(wildcards, attempt):
+    size = dict(
+        alpha=float(wildcards.alpha), d=int(wildcards.d), T=int(wildcards.get("T", 2))
+    )
+    return attempt * costs.amp_memory_mb(**size)
+
+
+def bayes_amp_runtime(channel):
+    def runtime(wildcards, attempt):
+        seconds = costs.amp_seconds(
+            alpha=float(wildcards.alpha),
+            d=int(wildcards.d),
+            T=int(wildcards.get("T", 2)),
+            iterations=BAYES[channel]["amp"]["max_iter"]
+            * len(bayes.seed_range(wildcards.seeds)),
+        )
+        return minutes(seconds, attempt)
+
+    return runtime
+
+
+def bayes_gd_size(wildcards):
+    return dict(
+        alpha=float(wildcards.alpha),
+        d=int(wildcards.d),
+        T=int(wildcards.T),
+        rho=float(wildcards.rho),
+        students=int(wildcards.K),
+    )
+
+
+def bayes_gd_memory(wildcards, attempt):
+    return attempt * costs.gd_memory_mb(**bayes_gd_size(wildcards))
+
+
+def bayes_gd_runtime(wildcards, attempt):
+    gd = BAYES["softmax"]["gd"]
+    seconds = costs.gd_seconds(
+        **bayes_gd_size(wildcards), steps=gd["steps"], threads=gd["threads"]
+    )
+    return minutes(seconds, attempt)
