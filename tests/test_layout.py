@@ -5,6 +5,8 @@ import ast
 import importlib
 import inspect
 import pkgutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -86,3 +88,21 @@ def test_every_registered_figure_is_complete(figure):
 def test_every_caption_file_belongs_to_a_figure():
     captions = {p.stem for p in (ROOT.parent / "workflow/report").glob("*.rst")}
     assert captions == set(REGISTRY)
+
+
+def test_every_registered_figure_is_a_snakemake_target():
+    out = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--list-rules"],
+        cwd=ROOT.parent,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert set(REGISTRY) <= set(out)
+
+
+@pytest.mark.parametrize("module", ["aim.bayes.amp_runs", "aim.bayes.theory", "aim.figures"])
+def test_amp_theory_and_registry_never_import_torch(module):
+    code = f"import sys, {module}\nprint('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "False", out.stderr

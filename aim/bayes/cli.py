@@ -22,6 +22,7 @@ from aim.bayes.state_evolution import (
     softmax_state_evolution,
 )
 from aim.core.cli import UsageError, check_settings
+from aim.core.tokens import rank
 from aim.core.training_settings import DTYPE_NAMES, GdSettings
 
 
@@ -77,8 +78,12 @@ def _check_draw(args: argparse.Namespace) -> None:
         raise UsageError(f"argument --rho: {args.command} needs a finite rho > 0, got {args.rho}")
     if not (math.isfinite(args.alpha) and args.alpha > 0):
         raise UsageError(f"argument --alpha: must be finite and > 0, got {args.alpha}")
-    if args.d < 2 or round(args.rho * args.d) < 1:
-        raise UsageError(f"argument --d: need d >= 2 and rank round(rho d) >= 1, got {args.d}")
+    try:
+        if args.d < 2:
+            raise ValueError(f"need d >= 2, got d={args.d}")
+        rank(rho=args.rho, d=args.d)
+    except ValueError as err:
+        raise UsageError(f"argument --d: {err}") from None
     if args.seed < 0:
         raise UsageError(f"argument --seed: must be >= 0, got {args.seed}")
 

@@ -84,5 +84,7 @@ def test_only_statement_edits_change_the_fingerprint(checkout, old, new, changes
 def test_unrelated_edits_leave_a_fingerprint_alone(checkout):
     before = code_fingerprint(checkout, modules=["aim.bayes.amp_runs"])
     path = checkout / "aim/core/training.py"
-    path.write_text(path.read_text().replace("record_every: int = 10", "record_every: int = 11"))
+    text = path.read_text()
+    assert "u = u / math.sqrt(d)" in text
+    path.write_text(text.replace("u = u / math.sqrt(d)", "u = u * (1 / math.sqrt(d))"))
     assert code_fingerprint(checkout, modules=["aim.bayes.amp_runs"]) == before

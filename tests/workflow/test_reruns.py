@@ -53,7 +53,9 @@ def test_editing_plotting_code_reruns_only_plots(finished_copy):
 
 
 def test_editing_training_code_reruns_only_gd_and_the_softmax_figure(finished_copy):
-    _edit(finished_copy, "aim/core/training.py", "record_every: int = 10", "record_every: int = 11")
+    _edit(
+        finished_copy, "aim/core/training.py", "u = u / math.sqrt(d)", "u = u * (1 / math.sqrt(d))"
+    )
     assert _dry_run_counts(finished_copy) == {
         "bayes_gd_softmax": TEST_COUNTS["bayes_gd_softmax"],
         "gather": 1,
