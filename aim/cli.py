@@ -10,7 +10,8 @@ import importlib
 import sys
 
 from aim import __version__
-from aim.core.cli import OneLineParser, UsageError, strict_json
+from aim.core.cli import OneLineParser, strict_json
+from aim.core.validation import InputError
 
 WINGS = {"bayes": "aim.bayes.cli"}  # paper id -> its command-line module
 ALIASES = {command: "bayes" for command in ("se", "thresholds", "amp", "gd")}
@@ -37,8 +38,11 @@ def main(argv: list[str] | None = None) -> int:
     wing = importlib.import_module(WINGS[args.paper])
     try:
         wing.validate(args)
-    except UsageError as err:
+    except InputError as err:
         parser.exit(2, f"aim {args.paper} {args.command}: error: {err}\n")
     result = wing.RUNNERS[args.command](args)
     print(strict_json(result) if args.json else wing.summary(result))
+    if "failure" in result:  # a run that produced no trustworthy result: one line, exit 1
+        print(f"aim {args.paper} {args.command}: {result['failure']}", file=sys.stderr)
+        return 1
     return 0 if result.get("converged", True) else 1

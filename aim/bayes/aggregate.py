@@ -70,20 +70,23 @@ _GD_ATTRS = {
     "gd_single_std": ("GD single-run error: std over draws of the students' mean", "1"),
     "gd_averaged_mean": ("GD error of the students' averaged S_hat: mean over draws", "1"),
     "gd_averaged_std": ("GD error of the students' averaged S_hat: std over draws", "1"),
-    "gd_draws": ("(teacher, data) draws at the point", "1"),
+    "gd_draws": ("(teacher, data) draws at the point with a student that did not diverge", "1"),
+    "gd_diverged": ("students that diverged at the point (left out of every mean)", "1"),
     "x_gd": ("alpha (T^2 + T - 2) of the GD points", "1"),
 }
 
 
 def gd_points(runs: list[xr.Dataset]) -> xr.Dataset:
     """Per (T, x_gd): mean and std over draws of the single-run error (each draw's mean
-    over its students) and of the averaged-estimate error, and the number of draws."""
+    over its students that did not diverge) and of the averaged-estimate error, the number
+    of draws that count and the number of diverged students left out."""
     table = pd.DataFrame(
         {
             "T": [int(ds["T"]) for ds in runs],
             "x_gd": [round(float(ds.x), 12) for ds in runs],
             "single": [float(ds.single_mse.mean()) for ds in runs],
             "averaged": [float(ds.averaged_mse) for ds in runs],
+            "diverged": [int(ds.diverged.sum()) if "diverged" in ds else 0 for ds in runs],
         }
     )
     stats = table.groupby(["T", "x_gd"])
@@ -94,6 +97,7 @@ def gd_points(runs: list[xr.Dataset]) -> xr.Dataset:
             "gd_averaged_mean": stats.averaged.mean().to_xarray(),
             "gd_averaged_std": stats.averaged.std(ddof=1).to_xarray(),
             "gd_draws": stats.single.count().to_xarray().fillna(0).astype(np.int32),
+            "gd_diverged": stats.diverged.sum().to_xarray().fillna(0).astype(np.int32),
         }
     )
     out.attrs.update(

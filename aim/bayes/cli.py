@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 
+from aim.bayes import costs
 from aim.bayes.amp import AmpSettings
 from aim.bayes.amp_runs import amp_run
 from aim.bayes.channels import CHANNELS, VARIANTS, make_channel, x_per_alpha
@@ -22,22 +23,37 @@ from aim.bayes.state_evolution import (
     softmax_state_evolution,
 )
 from aim.core.cli import UsageError, check_settings
-from aim.core.tokens import rank
+from aim.core.tokens import rank, sample_count
 from aim.core.training_settings import DTYPE_NAMES, GdSettings
+from aim.core.validation import (
+    MAX_SEED,
+    MIN_D,
+    check_memory,
+    integer,
+    number,
+    seed,
+    width_ratio,
+)
+
+SE_SOLVER = {"damping": 0.0, "tol": 1e-10, "max_iter": 5000}  # hardmax fixed point
 
 
-def _common(p: argparse.ArgumentParser) -> None:
+def _common(p: argparse.ArgumentParser, *, rho_required: bool = True) -> None:
     p.add_argument("--channel", required=True, choices=CHANNELS)
     p.add_argument("--T", type=int, default=2, help="tokens per sequence (default 2)")
-    p.add_argument("--rho", type=float, required=True, help="width ratio r/d; 0 = rescaled limit")
+    p.add_argument(
+        "--rho", type=float, required=rho_required, help="width ratio r/d; 0 = rescaled limit"
+    )
     p.add_argument("--variant", choices=VARIANTS, help="hardmax derivative (default exact)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
 def _draw(p: argparse.ArgumentParser) -> None:
     p.add_argument("--alpha", type=float, required=True, help="samples per d^2")
-    p.add_argument("--d", type=int, required=True, help="token dimension")
-    p.add_argument("--seed", type=int, default=0, help="seed of teacher, tokens, labels")
+    p.add_argument("--d", type=int, required=True, help=f"token dimension (>= {MIN_D})")
+    p.add_argument(
+        "--seed", type=int, default=0, help=f"seed of teacher, tokens, labels (0..{MAX_SEED})"
+    )
 
 
 def add_commands(sub) -> None:
@@ -46,12 +62,13 @@ def add_commands(sub) -> None:
     _common(se)
     se.add_argument("--alpha", type=float, help="samples per d^2 (rho > 0)")
     se.add_argument("--alpha-bar", type=float, help="alpha / rho, for --rho 0")
-    se.add_argument("--beta", type=float, default=1.0, help="softmax inverse temperature")
-    se.add_argument("--damping", type=float, default=0.0)
-    se.add_argument("--tol", type=float, default=1e-10)
-    se.add_argument("--max-iter", type=int, default=5000)
+    se.add_argument("--beta", type=float, help="softmax inverse temperature (default 1)")
+    for name, default in SE_SOLVER.items():
+        flag = "--" + name.replace("_", "-")
+        kind = int if name == "max_iter" else float
+        se.add_argument(flag, type=kind, help=f"hardmax fixed point (default {default:g})")
     th = sub.add_parser("thresholds", help="recovery thresholds")
-    _common(th)
+    _common(th, rho_required=False)
     amp = sub.add_parser("amp", help="one GAMP-RIE run on a sampled teacher")
     _common(amp)
     _draw(amp)
@@ -72,35 +89,48 @@ def add_commands(sub) -> None:
     gd.add_argument("--json", action="store_true", help="print one JSON object")
 
 
+def _arg(name: str) -> str:
+    return f"argument --{name.replace('_', '-')}"
+
+
+def _check_tokens(args: argparse.Namespace) -> None:
+    integer(args.T, name=_arg("T"), lo=2)
+    if getattr(args, "channel", "softmax") == "hardmax" and args.T != 2:
+        raise UsageError(
+            f"argument --T: the hardmax channel is solved for T = 2 only, got {args.T}"
+        )
+
+
 def _check_draw(args: argparse.Namespace) -> None:
     """The arguments of one sampled (teacher, tokens, labels) draw, for amp and gd."""
-    if not (math.isfinite(args.rho) and args.rho > 0):
-        raise UsageError(f"argument --rho: {args.command} needs a finite rho > 0, got {args.rho}")
-    if not (math.isfinite(args.alpha) and args.alpha > 0):
-        raise UsageError(f"argument --alpha: must be finite and > 0, got {args.alpha}")
+    width_ratio(args.rho, name=_arg("rho"))
+    number(args.alpha, name=_arg("alpha"), lo=0, lo_open=True)
+    integer(args.d, name=_arg("d"), lo=MIN_D)
     try:
-        if args.d < 2:
-            raise ValueError(f"need d >= 2, got d={args.d}")
         rank(rho=args.rho, d=args.d)
     except ValueError as err:
         raise UsageError(f"argument --d: {err}") from None
-    if args.seed < 0:
-        raise UsageError(f"argument --seed: must be >= 0, got {args.seed}")
+    seed(args.seed, name=_arg("seed"))
+
+
+def _sizes(args: argparse.Namespace) -> str:
+    n = sample_count(alpha=args.alpha, d=args.d)
+    return f"arguments --alpha/--d/--T (n = {n:.3g} samples, d = {args.d}, T = {args.T})"
 
 
 def _validate_amp(args: argparse.Namespace) -> None:
     _check_draw(args)
     check_settings(AmpSettings, damping=args.damping, tol=args.tol, max_iter=args.max_iter)
+    memory = costs.amp_memory_mb(alpha=args.alpha, d=args.d, T=args.T)
+    check_memory(memory, name=_sizes(args), what="one GAMP-RIE run")
 
 
 def _validate_gd(args: argparse.Namespace) -> None:
-    if args.T < 2:
-        raise UsageError(f"argument --T: must be >= 2, got {args.T}")
+    _check_tokens(args)
     _check_draw(args)
-    for name in ("students", "threads"):
-        value = getattr(args, name)
-        if value is not None and value < 1:
-            raise UsageError(f"argument --{name}: must be >= 1, got {value}")
+    integer(args.students, name=_arg("students"), lo=1)
+    if args.threads is not None:
+        integer(args.threads, name=_arg("threads"), lo=1)
     check_settings(
         GdSettings,
         steps=args.steps,
@@ -109,39 +139,67 @@ def _validate_gd(args: argparse.Namespace) -> None:
         dtype=args.dtype,
         device=args.device,
     )
+    memory = costs.gd_memory_mb(
+        alpha=args.alpha, d=args.d, T=args.T, rho=args.rho, students=args.students
+    )
+    check_memory(memory, name=_sizes(args) + " and --students", what=f"{args.students} students")
+
+
+def _check_rho(args: argparse.Namespace) -> None:
+    """0 (the rescaled limit), inf (the softmax rho -> infinity line) or a finite ratio."""
+    if args.rho == math.inf:
+        if args.channel == "hardmax":
+            raise UsageError("argument --rho: rho = inf is available for softmax only")
+    elif args.rho != 0:
+        width_ratio(args.rho, name=_arg("rho"))
+
+
+def _validate_se(args: argparse.Namespace) -> None:
+    given = [k for k in SE_SOLVER if getattr(args, k) is not None]
+    if args.channel == "softmax" and given:
+        raise UsageError(f"{_arg(given[0])}: the softmax state evolution is solved in closed form")
+    if args.channel == "hardmax" and args.beta is not None:
+        raise UsageError("argument --beta: the hardmax channel has no temperature")
+    if args.channel == "softmax":
+        args.beta = number(
+            1.0 if args.beta is None else args.beta, name=_arg("beta"), lo=0, lo_open=True
+        )
+    wanted, other = ("alpha_bar", "alpha") if args.rho == 0 else ("alpha", "alpha_bar")
+    if getattr(args, other) is not None:
+        raise UsageError(
+            f"{_arg(other)}: not used with --rho {args.rho:g}; give --{wanted.replace('_', '-')}"
+        )
+    if getattr(args, wanted) is None:
+        raise UsageError(f"{_arg(wanted)}: required with --rho {args.rho:g}")
+    number(getattr(args, wanted), name=_arg(wanted), lo=0)
+    for name, default in SE_SOLVER.items():
+        if getattr(args, name) is None:
+            setattr(args, name, default)
+    check_settings(SolverSettings, damping=args.damping, tol=args.tol, max_iter=args.max_iter)
 
 
 def validate(args: argparse.Namespace) -> None:
+    """Every argument checked, before any computation or heavy import; UsageError names it."""
     if args.command == "gd":
         _validate_gd(args)
         return
-    if args.T < 2:
-        raise UsageError(f"argument --T: must be >= 2, got {args.T}")
-    if args.channel == "hardmax" and args.T != 2:
-        raise UsageError(
-            f"argument --T: the hardmax channel is solved for T = 2 only, got {args.T}"
-        )
+    _check_tokens(args)
     if args.channel == "softmax" and args.variant is not None:
         raise UsageError("argument --variant: applies to the hardmax channel only")
-    if math.isnan(args.rho) or args.rho < 0:
-        raise UsageError(f"argument --rho: must be >= 0, got {args.rho}")
-    if math.isinf(args.rho) and args.channel == "hardmax":
-        raise UsageError("argument --rho: rho = inf is available for softmax only")
+    if args.command == "thresholds":
+        if args.channel == "hardmax" and args.rho is not None:
+            raise UsageError(
+                "argument --rho: the hardmax threshold is that of the rho -> 0 limit; "
+                "leave --rho out"
+            )
+        if args.channel == "softmax" and args.rho is None:
+            raise UsageError("argument --rho: required for the softmax thresholds")
+    if args.rho is not None:
+        _check_rho(args)
     if args.command == "amp":
         _validate_amp(args)
-    if args.command != "se":
-        return
-    if args.beta <= 0 or not math.isfinite(args.beta):
-        raise UsageError(f"argument --beta: must be positive, got {args.beta}")
-    wanted, other = ("--alpha-bar", "--alpha") if args.rho == 0 else ("--alpha", "--alpha-bar")
-    value = getattr(args, wanted[2:].replace("-", "_"))
-    if getattr(args, other[2:].replace("-", "_")) is not None:
-        raise UsageError(f"argument {other}: not used with --rho {args.rho:g}; give {wanted}")
-    if value is None:
-        raise UsageError(f"argument {wanted}: required with --rho {args.rho:g}")
-    if not math.isfinite(value) or value < 0:
-        raise UsageError(f"argument {wanted}: must be finite and >= 0, got {value}")
-    check_settings(SolverSettings, damping=args.damping, tol=args.tol, max_iter=args.max_iter)
+    elif args.command == "se":
+        _validate_se(args)
 
 
 def _finite(x) -> float | None:
@@ -189,7 +247,7 @@ def run_se(args: argparse.Namespace) -> dict:
 
 
 def run_thresholds(args: argparse.Namespace) -> dict:
-    out = {"channel": args.channel, "T": args.T, "rho": args.rho}
+    out = {"channel": args.channel, "T": args.T}
     if args.channel == "hardmax":
         variant = args.variant or "exact"
         return out | {
@@ -198,9 +256,9 @@ def run_thresholds(args: argparse.Namespace) -> dict:
             "alpha_bar_weak": hardmax_weak_recovery(variant),
         }
     if args.rho == 0:
-        return out | {"limit": "rho -> 0"} | softmax_small_rho_thresholds(T=args.T)
+        return out | {"rho": 0.0, "limit": "rho -> 0"} | softmax_small_rho_thresholds(T=args.T)
     x_pr = softmax_perfect_recovery(rho=args.rho)
-    return out | {"x_perfect": x_pr, "alpha_perfect": x_pr / x_per_alpha(args.T)}
+    return out | {"rho": args.rho, "x_perfect": x_pr, "alpha_perfect": x_pr / x_per_alpha(args.T)}
 
 
 def run_amp(args: argparse.Namespace) -> dict:
@@ -248,7 +306,8 @@ def run_gd(args: argparse.Namespace) -> dict:
         settings=settings,
     )
     se = softmax_state_evolution(alpha=args.alpha, T=args.T, rho=args.rho)
-    return {
+    kept = ~result.diverged
+    out = {
         "channel": "softmax",
         "T": args.T,
         "rho": args.rho,
@@ -261,10 +320,18 @@ def run_gd(args: argparse.Namespace) -> dict:
         "device": args.device,
         "single_mse": result.single_mse.tolist(),
         "averaged_mse": result.averaged_mse,
-        "final_loss": float(result.final_loss.mean()),
+        "final_loss": float(result.final_loss[kept].mean()) if kept.any() else math.nan,
         "final_losses": result.final_loss.tolist(),
         "se_mmse": float(se.mmse[0]),
+        "diverged": int(result.diverged.sum()),
     }
+    if result.diverged.any():
+        first = int(result.diverged_step[result.diverged].min())
+        out["failure"] = (
+            f"{out['diverged']} of {args.students} students diverged (loss not finite from "
+            f"step {first}); their errors are null and left out of the averages: lower --lr"
+        )
+    return out
 
 
 RUNNERS = {"se": run_se, "thresholds": run_thresholds, "amp": run_amp, "gd": run_gd}
@@ -277,13 +344,16 @@ def summary(result: dict) -> str:
         if k in ("channel", "variant", "T", "beta", "rho", "alpha", "alpha_bar")
     )
     if "averaged_mse" in result:
-        single = np.asarray(result["single_mse"])
+        single = np.asarray(result["single_mse"], float)
+        single = single[np.isfinite(single)]
+        spread = f"{single.mean():.6g} +- {single.std():.2g}" if single.size else "none"
+        left_out = f", {result['diverged']} diverged and left out" if result["diverged"] else ""
         return (
             f"softmax, T={result['T']}, rho={result['rho']}, alpha={result['alpha']} "
             f"(x={result['x']:.4g}), d={result['d']}, n={result['n']}, seed={result['seed']}\n"
-            f"  GD error: single {single.mean():.6g} +- {single.std():.2g} "
-            f"({result['students']} students), averaged {result['averaged_mse']:.6g}; "
-            f"state evolution {result['se_mmse']:.6g}; final loss {result['final_loss']:.3g}"
+            f"  GD error: single {spread} ({result['students']} students{left_out}), "
+            f"averaged {result['averaged_mse']:.6g}; state evolution {result['se_mmse']:.6g}; "
+            f"final loss {result['final_loss']:.3g}"
         )
     if "predicted_mse" in result:
         status = "converged" if result["converged"] else "NOT converged"

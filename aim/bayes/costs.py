@@ -17,9 +17,9 @@ FLOPS_PER_SECOND = 8e9
 
 
 def amp_memory_mb(*, alpha: float, d: int, T: int) -> int:
-    """Peak memory of one GAMP-RIE run: tokens, messages and a few d x d matrices."""
+    """Peak memory of one GAMP-RIE run: tokens, labels and messages, a few d x d matrices."""
     n = alpha * d * d
-    return 400 + math.ceil(8 * (4 * n * T * d + 30 * d * d) / 2**20)
+    return 400 + math.ceil(8 * (4 * n * T * d + 6 * n * T * T + 30 * d * d) / 2**20)
 
 
 def amp_seconds(*, alpha: float, d: int, T: int, iterations: int) -> float:
@@ -41,3 +41,9 @@ def gd_seconds(
     n, r = alpha * d * d, rank(rho=rho, d=d)
     per_step = 6 * students * n * T * d * r / (FLOPS_PER_SECOND * threads) + 0.002
     return steps * per_step
+
+
+def theory_memory_mb(*, points: int) -> int:
+    """Peak memory of one SE curve: the tabulated hardmax integrand, then a few vectors and
+    a spectral quadrature per grid point."""
+    return 300 + math.ceil(points * 10 / 1024)

@@ -11,7 +11,8 @@ from aim.bayes.channels import Softmax, x_per_alpha
 from aim.bayes.vocabulary import GD_RUN_ATTRS
 from aim.core.io import annotate, with_metadata
 from aim.core.tokens import sample_problem
-from aim.core.training import GdResult, GdSettings, init_seeds_for, train_students
+from aim.core.training import GdResult, init_seeds_for, train_students
+from aim.core.training_settings import GdSettings
 
 
 def gd_run(
@@ -61,6 +62,8 @@ def gd_dataset(
     ds = xr.Dataset(
         {
             "single_mse": ("student", result.single_mse),
+            "diverged": ("student", result.diverged.astype(np.int8)),
+            "diverged_step": ("student", result.diverged_step.astype(np.int32)),
             "averaged_mse": result.averaged_mse,
             "final_loss": ("student", result.final_loss),
             "loss": (("step", "student"), result.loss),

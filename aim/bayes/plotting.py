@@ -67,8 +67,20 @@ def _amp_dots(ax, points: xr.Dataset, x, colour, label=None):
 
 
 def _gd_marks(ax, points: xr.Dataset, x, colour, T):
-    """GD single ('+') and averaged ('x'): mean +- std over draws."""
+    """GD single ('+') and averaged ('x'): mean +- std over draws; a red ring where some
+    student diverged and was left out of the mean."""
     keep = points.gd_draws.values > 0
+    if "gd_diverged" in points:
+        ring = keep & (points.gd_diverged.values > 0)
+        ax.plot(
+            np.asarray(x)[ring],
+            points.gd_single_mean.values[ring],
+            "o",
+            ms=6,
+            mfc="none",
+            mec="#d62728",
+            mew=0.7,
+        )
     if not keep.any():
         return
     for var, marker, label in (("single", "+", f"GD T = {T}"), ("averaged", "x", None)):
@@ -181,9 +193,11 @@ def plot_softmax(ds: xr.Dataset) -> plt.Figure:
         if "gd_single_mean" in ds:
             for T in ds.T.values:
                 _gd_marks(right, ds.sel(T=T), ds.x_gd.values, t_colour(T), T)
+            diverged = int(ds.gd_diverged.sum()) if "gd_diverged" in ds else 0
             notes.append(
                 f"GD: d = {listed(ds, 'gd_d')}, K = {listed(ds, 'gd_students')} "
                 "(+ single, x averaged)"
+                + (f"; {diverged} diverged students left out (red rings)" if diverged else "")
             )
         if "amp_mse_mean" in ds:
             for T in ds.T.values:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from aim.bayes import costs
 from aim.bayes.channels import x_per_alpha
 from aim.core.io import format_value
+from aim.core.validation import InputError, check_memory
 
 ROOT = "results/bayes"
 THEORY_HARDMAX = ROOT + "/theory/hardmax_{variant}_T2_rho{rho}.nc"
@@ -150,8 +152,62 @@ def softmax_figure_options(section: dict) -> dict:
     return {"rho_universal": section["softmax"]["rho_universal"]}
 
 
-def check_ranges(section: dict) -> None:
-    """What the schema cannot say: each range's lower end lies below its upper end."""
+def _log_points(lo: float, hi: float, per_decade: int) -> int:
+    """Points of log_grid(lo, hi, per_decade), counted without building it."""
+    return int(np.ceil(per_decade * np.log10(hi)) - np.floor(per_decade * np.log10(lo))) + 1
+
+
+def largest_curve(section: dict) -> int:
+    """Grid points of the longest SE curve the section asks for."""
+    hm, x = section["hardmax"], section["softmax"]["x"]
+    per_decade = max(hm["alpha"]["per_decade"], hm["alpha_bar"]["per_decade"])
+    hardmax = max(
+        _log_points(
+            min(hm["alpha"]["min"], hm["alpha_bar"]["min"] * rho),
+            max(hm["alpha"]["max"], hm["alpha_bar"]["max"] * rho),
+            per_decade,
+        )
+        for rho in hardmax_rhos(section)
+    )
+    softmax = int(x["max"] / x["step"]) + 1 + _log_points(x["min_log"], x["max"], x["per_decade"])
+    return max(hardmax, softmax)
+
+
+def planned_jobs(section: dict) -> dict[str, int]:
+    """Upper bounds on the simulation jobs per rule, counted without listing them."""
+    hm, sm = section["hardmax"], section["softmax"]
+    counts = {}
+    if amp := hm.get("amp"):
+        blocks = -(-amp["seeds"] // amp["seeds_per_job"])
+        counts["bayes_amp_hardmax"] = 2 * len(hm["rho"]) * len(amp["alpha"]) * blocks
+    if amp := sm.get("amp"):
+        blocks = -(-amp["seeds"] // amp["seeds_per_job"])
+        counts["bayes_amp_softmax"] = len(amp["T"]) * len(amp["x"]) * blocks
+    if gd := sm.get("gd"):
+        counts["bayes_gd_softmax"] = len(gd["T"]) * gd["alpha"]["points"] * gd["draws"]
+    return counts
+
+
+def _check_subsets(sm: dict) -> None:
+    for name in ("amp", "gd"):
+        extra = set(sm.get(name, {}).get("T", [])) - set(sm["T"])
+        if extra:
+            raise InputError(
+                f"bayes.softmax.{name}.T: {sorted(extra)} not in bayes.softmax.T = {sm['T']}; "
+                "the figure draws only those T"
+            )
+    gd = sm.get("gd")
+    if gd and "x_max" in gd and gd["draws"] and not any(gd_alphas(gd, T=T) for T in gd["T"]):
+        lowest = gd["alpha"]["min"] * x_per_alpha(min(gd["T"]))
+        raise InputError(
+            f"bayes.softmax.gd.x_max: {gd['x_max']} lies below every GD point "
+            f"(the lowest is x = {lowest:.3g}); lower alpha.min, raise x_max, or set draws: 0"
+        )
+
+
+def check_section(section: dict, *, limits: dict) -> None:
+    """What the schema cannot say, before any job is planned: ranges run upwards, the
+    simulated T are drawn, and no job or job count exceeds the limits."""
     hm, sm = section["hardmax"], section["softmax"]
     ranges = {
         "hardmax.alpha": (hm["alpha"]["min"], hm["alpha"]["max"]),
@@ -162,6 +218,46 @@ def check_ranges(section: dict) -> None:
         ranges["softmax.gd.alpha"] = (sm["gd"]["alpha"]["min"], sm["gd"]["alpha"]["max"])
     for key, (lo, hi) in ranges.items():
         if not lo < hi:
-            raise ValueError(
-                f"config bayes.{key}: the lower end {lo} must be below the upper end {hi}"
+            raise InputError(f"bayes.{key}: the lower end {lo} must be below the upper end {hi}")
+    _check_subsets(sm)
+    for rule, count in planned_jobs(section).items():
+        if count > limits["jobs"]:
+            raise InputError(
+                f"bayes: the config plans up to {count:,} {rule} jobs, over limits.jobs = "
+                f"{limits['jobs']:,}"
             )
+    limit = limits.get("job_memory_mb")
+    points = largest_curve(section)
+    check_memory(
+        costs.theory_memory_mb(points=points),
+        name="bayes.hardmax.alpha / bayes.softmax.x",
+        what=f"an SE curve of {points:,} points",
+        limit_mb=limit,
+    )
+    _check_simulation_memory(section, limit)
+
+
+def _check_simulation_memory(section: dict, limit: int | None) -> None:
+    hm, sm = section["hardmax"], section["softmax"]
+    if amp := hm.get("amp"):
+        need = costs.amp_memory_mb(alpha=max(amp["alpha"]), d=amp["d"], T=2)
+        check_memory(need, name="bayes.hardmax.amp", what="its largest AMP job", limit_mb=limit)
+    if amp := sm.get("amp"):
+        need = max(
+            costs.amp_memory_mb(alpha=x / x_per_alpha(T), d=amp["d"], T=T)
+            for T in amp["T"]
+            for x in amp["x"]
+        )
+        check_memory(need, name="bayes.softmax.amp", what="its largest AMP job", limit_mb=limit)
+    if (gd := sm.get("gd")) and gd["draws"]:
+        need = max(
+            costs.gd_memory_mb(
+                alpha=gd["alpha"]["max"],
+                d=gd["d"],
+                T=T,
+                rho=sm["rho_universal"],
+                students=gd["students"],
+            )
+            for T in gd["T"]
+        )
+        check_memory(need, name="bayes.softmax.gd", what="its largest GD job", limit_mb=limit)

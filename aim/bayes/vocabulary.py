@@ -35,8 +35,10 @@ GD_RUN_ATTRS = {
     "student": ("student index", "1"),
     "init_seed": ("seed of the student's initial weights (torch)", "1"),
     "step": ("Adam step at which the loss was recorded", "1"),
-    "single_mse": ("error ||S_hat_k - S||_F^2 / d of each student", "1"),
-    "averaged_mse": ("error of the mean of the students' S_hat", "1"),
+    "single_mse": ("error ||S_hat_k - S||_F^2 / d of each student (NaN: diverged)", "1"),
+    "diverged": ("student's loss or estimate stopped being finite (1) or not (0)", "1"),
+    "diverged_step": ("first step whose loss was not finite (-1: never)", "1"),
+    "averaged_mse": ("error of the mean S_hat of the students that did not diverge", "1"),
     "final_loss": ("training loss after the last step", "1"),
     "loss": ("training loss: sum over samples and T^2 entries of squared error / d", "1"),
 }

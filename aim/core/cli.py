@@ -6,8 +6,10 @@ import argparse
 import json
 import math
 
+from aim.core.validation import InputError
 
-class UsageError(Exception):
+
+class UsageError(InputError):
     """A bad argument, reported as one line naming it (exit status 2)."""
 
 
@@ -19,18 +21,25 @@ class OneLineParser(argparse.ArgumentParser):
 
 
 def check_settings(settings_class, **values) -> None:
-    """Build a settings dataclass from CLI values; its ValueError names the argument."""
+    """Build a settings dataclass from CLI values; its error names the argument."""
     try:
         settings_class(**values)
-    except ValueError as err:
-        name = str(err).split()[0].replace("_", "-")
-        raise UsageError(f"argument --{name}: {err}") from None
+    except InputError as err:
+        name, _, reason = str(err).partition(": ")
+        raise UsageError(f"argument --{name.replace('_', '-')}: {reason}") from None
+
+
+def _json_safe(value):
+    """JSON has no NaN or infinity: NaN becomes null, +-inf the strings 'inf' / '-inf'."""
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None if math.isnan(value) else str(value)
+    return value
 
 
 def strict_json(result: dict) -> str:
-    """One JSON object; JSON has no infinity, so non-finite floats become 'inf' / '-inf'."""
-    clean = {
-        k: (str(v) if isinstance(v, float) and not math.isfinite(v) else v)
-        for k, v in result.items()
-    }
-    return json.dumps(clean, allow_nan=False)
+    """One JSON object, never holding NaN or Infinity."""
+    return json.dumps(_json_safe(result), allow_nan=False)

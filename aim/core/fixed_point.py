@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from aim.core.validation import integer, number
+
 
 @dataclass(frozen=True)
 class SolverSettings:
@@ -17,12 +19,9 @@ class SolverSettings:
     max_iter: int = 5000
 
     def __post_init__(self) -> None:
-        if not 0 <= self.damping < 1:
-            raise ValueError(f"damping must lie in [0, 1), got {self.damping}")
-        if not self.tol > 0:
-            raise ValueError(f"tol must be positive, got {self.tol}")
-        if self.max_iter < 1:
-            raise ValueError(f"max_iter must be >= 1, got {self.max_iter}")
+        number(self.damping, name="damping", lo=0, hi=1, hi_open=True)
+        number(self.tol, name="tol", lo=0, lo_open=True)  # finite: inf would stop at once
+        integer(self.max_iter, name="max_iter", lo=1)
 
 
 def iterate(

@@ -119,16 +119,26 @@ def _check_metadata(ds: xr.Dataset) -> None:
             raise ValueError(f"variable {name!r} needs long_name and units attributes")
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _write_atomically(path: str | os.PathLike, write) -> Path:
     """write(tmp) into a temporary file in the same folder, then rename it to path.
 
     An interrupted write leaves no file at `path` (and removes its temporary file), so a
-    partial result can never pass for one.
+    partial result can never pass for one; a temporary file that a hard kill left behind is
+    removed by the next write of the same result. The file's mode follows the umask.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):  # left by a write killed with -9
+        stale.unlink(missing_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
+    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a result follows the umask
     try:
         write(tmp)
         os.replace(tmp, path)
@@ -161,6 +171,33 @@ def read_dataset(path: str | os.PathLike) -> xr.Dataset:
     """Open a dataset fully into memory (and close the file)."""
     with xr.open_dataset(path) as ds:
         return ds.load()
+
+
+class _DuplicateKeyLoader(yaml.SafeLoader):
+    """A YAML loader that records every key given twice in one mapping."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                self.duplicates.append(
+                    f"line {key_node.start_mark.line + 1}: key {key!r} given twice "
+                    "(YAML would silently keep the last)"
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def duplicate_yaml_keys(path: str | os.PathLike) -> list[str]:
+    """Every key of a YAML file that appears twice in the same mapping."""
+    loader = _DuplicateKeyLoader(Path(path).read_text())
+    loader.duplicates = []
+    try:
+        loader.get_single_data()
+    finally:
+        loader.dispose()
+    return loader.duplicates
 
 
 def summary_values(path: str | os.PathLike) -> dict:

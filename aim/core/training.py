@@ -19,16 +19,21 @@ from tqdm import tqdm
 from aim.core.tokens import rank
 from aim.core.training_settings import GdSettings
 
-__all__ = ["GdSettings", "GdResult", "train_students"]
-
 DTYPES = {"float32": torch.float32, "float64": torch.float64}  # GdSettings.dtype -> torch
 
 
 @dataclass
 class GdResult:
-    """Per-student errors, the error of the averaged estimate, and the loss curves."""
+    """Per-student errors, the error of the averaged estimate, and the loss curves.
+
+    A student diverged when its loss or its estimate stopped being finite; its error is NaN
+    and the averaged estimate is the mean over the students that did not diverge (NaN when
+    none is left).
+    """
 
     single_mse: np.ndarray  # (K,)
+    diverged: np.ndarray  # (K,) bool
+    diverged_step: np.ndarray  # (K,) first step whose loss was not finite, -1 if none
     averaged_mse: float
     final_loss: np.ndarray  # (K,)
     loss_steps: np.ndarray  # (m,) steps at which the loss was recorded
@@ -93,6 +98,7 @@ def train_students(
     w = initial_weights(init_seeds, r=r, d=d).to(dtype=dtype, device=device).requires_grad_(True)
     optimiser = torch.optim.Adam([w], lr=settings.lr)
     steps, losses = [], []
+    first_bad = torch.full((len(init_seeds),), -1, dtype=torch.long, device=device)
     bar = tqdm(
         range(1, settings.steps + 1),
         desc=f"GD K={len(init_seeds)} d={d} n={n}",
@@ -102,8 +108,10 @@ def train_students(
     for step in bar:
         optimiser.zero_grad(set_to_none=True)
         per_student = student_losses(w, xt, yt, beta=settings.beta)
-        per_student.sum().backward()
+        per_student.sum().backward()  # a diverged student's NaN stays in its own gradient
         optimiser.step()
+        bad = ~torch.isfinite(per_student.detach()) & (first_bad < 0)
+        first_bad = torch.where(bad, step - 1, first_bad)
         if step % settings.record_every == 0 or step in (1, settings.steps):
             steps.append(step - 1)  # the loss is that of the weights before this update
             losses.append(per_student.detach().cpu().numpy())
@@ -112,10 +120,16 @@ def train_students(
     with torch.no_grad():
         final = student_losses(w, xt, yt, beta=settings.beta)
         estimates = student_estimates(w).to(torch.float64).cpu().numpy()
-    averaged = estimates.mean(axis=0)
-    single = np.sum((estimates - teacher) ** 2, axis=(1, 2)) / d
+    first_bad = first_bad.cpu().numpy()
+    diverged = (first_bad >= 0) | ~np.isfinite(final.cpu().numpy())
+    diverged |= ~np.isfinite(estimates).all(axis=(1, 2))
+    single = np.where(diverged, np.nan, np.sum((estimates - teacher) ** 2, axis=(1, 2)) / d)
+    kept = estimates[~diverged]
+    averaged = kept.mean(axis=0) if len(kept) else np.full((d, d), np.nan)
     return GdResult(
         single_mse=single,
+        diverged=diverged,
+        diverged_step=np.where(diverged & (first_bad < 0), settings.steps, first_bad),
         averaged_mse=float(np.sum((averaged - teacher) ** 2) / d),
         final_loss=final.cpu().numpy().astype(np.float64),
         loss_steps=np.asarray(steps + [settings.steps]),

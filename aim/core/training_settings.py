@@ -3,8 +3,9 @@ no torch import)."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
+
+from aim.core.validation import InputError, integer, number
 
 DTYPE_NAMES = ("float32", "float64")
 
@@ -27,17 +28,13 @@ class GdSettings:
     record_every: int = 10
 
     def __post_init__(self) -> None:
-        if int(self.steps) != self.steps or self.steps < 1:
-            raise ValueError(f"steps must be a positive integer, got {self.steps}")
-        if not (self.lr > 0 and math.isfinite(self.lr)):
-            raise ValueError(f"lr must be positive, got {self.lr}")
-        if not (self.beta > 0 and math.isfinite(self.beta)):
-            raise ValueError(f"beta must be positive, got {self.beta}")
+        integer(self.steps, name="steps", lo=1)
+        number(self.lr, name="lr", lo=0, lo_open=True)
+        number(self.beta, name="beta", lo=0, lo_open=True)
         if self.dtype not in DTYPE_NAMES:
-            raise ValueError(f"dtype must be one of {DTYPE_NAMES}, got {self.dtype!r}")
+            raise InputError(f"dtype: must be one of {DTYPE_NAMES}, got {self.dtype!r}")
         if self.device not in ("cpu", "cuda"):
-            raise ValueError(f"device must be cpu or cuda, got {self.device!r}")
+            raise InputError(f"device: must be cpu or cuda, got {self.device!r}")
         if self.device == "cuda" and not _cuda_available():
-            raise ValueError("device cuda requested but torch sees no CUDA device")
-        if int(self.record_every) != self.record_every or self.record_every < 1:
-            raise ValueError(f"record_every must be a positive integer, got {self.record_every}")
+            raise InputError("device: cuda requested but torch sees no CUDA device")
+        integer(self.record_every, name="record_every", lo=1)

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 
+from aim.bayes.aggregate import gd_points
 from aim.bayes.channels import Softmax
 from aim.bayes.gd_runs import gd_dataset
 from aim.bayes.state_evolution import softmax_state_evolution
@@ -126,3 +127,33 @@ def test_init_seeds_differ_across_draws_and_students():
 def test_settings_are_checked(bad):
     with pytest.raises(ValueError):
         GdSettings(**bad)
+
+
+def test_divergence_is_flagged_per_student_and_left_out():
+    teacher, x, y = sample_problem(Softmax(T=2), d=16, alpha=0.05, rho=RHO, seed=0)
+    settings = GdSettings(steps=20, lr=1e30)
+    result = train_students(
+        x, y, teacher, rho=RHO, init_seeds=[1, 2], settings=settings, progress=False
+    )
+    assert result.diverged.all() and np.isnan(result.single_mse).all()
+    assert np.isnan(result.averaged_mse) and (result.diverged_step >= 0).all()
+    healthy = train_students(
+        x, y, teacher, rho=RHO, init_seeds=[1, 2], settings=GdSettings(steps=20), progress=False
+    )
+    assert not healthy.diverged.any() and (healthy.diverged_step == -1).all()
+    assert np.isfinite(healthy.single_mse).all()
+
+
+def test_gather_leaves_diverged_students_out_and_counts_them():
+    one = gd_dataset(
+        T=2, rho=RHO, alpha=0.05, d=16, seed=0, students=3, settings={"steps": 20}, progress=False
+    )
+    two = gd_dataset(
+        T=2, rho=RHO, alpha=0.05, d=16, seed=1, students=3, settings={"steps": 20}, progress=False
+    )
+    two["single_mse"][0] = np.nan  # as a diverged student is stored
+    two["diverged"][0] = 1
+    points = gd_points([one, two]).sel(T=2).isel(x_gd=0)
+    expected = np.mean([one.single_mse.mean(), two.single_mse.values[1:].mean()])
+    assert float(points.gd_single_mean) == pytest.approx(expected, rel=1e-12)
+    assert int(points.gd_diverged) == 1 and int(points.gd_draws) == 2

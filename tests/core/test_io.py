@@ -1,5 +1,10 @@
 """The NetCDF/YAML writer: atomic writes, metadata checks, caption values."""
 
+import os
+import signal
+import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -63,3 +68,53 @@ def test_summary_values_quote_attributes_scalars_and_counts(tmp_path):
     assert values["threshold"] == pytest.approx(0.4034)
     assert values["seeds_max"] == 4 and "mmse_max" not in values
     assert values["amp_d"] == [30, 60] and values["variant"] == "exact"
+
+
+def _dataset():
+    meta = {"long_name": "x", "units": "1"}
+    return xr.Dataset(
+        {"mmse": ("alpha", np.linspace(0, 1, 50_000), meta)},
+        coords={"alpha": ("alpha", np.arange(50_000.0), meta)},
+    )
+
+
+def test_a_write_killed_with_sigkill_is_cleaned_by_the_next_write(tmp_path):
+    """SIGKILL in the middle of to_netcdf leaves a temporary file (nothing can remove it
+    then); the next write of the same result removes it and writes the whole dataset."""
+    target = tmp_path / "curve.nc"
+    code = f"""
+import os, signal
+from pathlib import Path
+import xarray as xr
+import test_io
+from aim.core.io import write_dataset
+
+def killed(self, path, *args, **kwargs):
+    Path(path).write_bytes(b"CDF partial")
+    os.kill(os.getpid(), signal.SIGKILL)
+
+xr.Dataset.to_netcdf = killed
+write_dataset(test_io._dataset(), {str(target)!r})
+"""
+    env_path = str(Path(__file__).parent)
+    run = subprocess.run(
+        [sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": env_path}, cwd=tmp_path
+    )
+    assert run.returncode == -signal.SIGKILL
+    assert not target.exists() and len(list(tmp_path.glob(".curve.nc.*.tmp"))) == 1
+    write_dataset(_dataset(), target)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["curve.nc"]
+    with xr.open_dataset(target) as back:
+        xr.testing.assert_identical(back.mmse.reset_coords(drop=True), _dataset().mmse)
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_results_follow_the_umask(tmp_path, umask, mode):
+    old = os.umask(umask)
+    try:
+        write_dataset(_dataset(), tmp_path / "a.nc")
+        write_yaml({"a": 1}, tmp_path / "a.yaml")
+    finally:
+        os.umask(old)
+    for name in ("a.nc", "a.yaml"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == mode

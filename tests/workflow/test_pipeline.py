@@ -164,3 +164,25 @@ def test_caption_without_simulations_says_nothing_of_them(tmp_path):
     assert "threshold 0.5633" in html and "alpha/rho = 0.4034" in html
     for word in ("GAMP-RIE", "gradient descent", "AMP dots", "seeds"):
         assert word not in html
+
+
+def test_a_diverging_gd_config_is_flagged_counted_and_drawn(tmp_path):
+    root = copy_workflow(tmp_path / "run")
+    cfg = load_config("config/test.yaml")
+    cfg["figures"] = ["bayes_softmax"]
+    cfg["bayes"]["softmax"].pop("amp")
+    cfg["bayes"]["softmax"]["gd"]["lr"] = 1e30
+    (root / "config/diverge.yaml").write_text(yaml.safe_dump(cfg))
+    snakemake("--configfile", "config/diverge.yaml", cwd=root)
+    gd = cfg["bayes"]["softmax"]["gd"]
+    for path in (root / "results/bayes/gd").glob("*.nc"):
+        with xr.open_dataset(path) as run:
+            assert run.diverged.values.tolist() == [1] * gd["students"]
+            assert np.isnan(run.single_mse).all() and np.isnan(run.averaged_mse)
+    with xr.open_dataset(root / AGG / "bayes_softmax.nc") as ds:
+        assert int(ds.gd_diverged.sum()) == gd["students"] * gd["draws"]
+        assert int(ds.gd_draws.sum()) == 0  # no draw has a student left to count
+    assert (root / "results/bayes/figures/bayes_softmax.png").stat().st_size > 10_000
+    report = root / "report.html"
+    snakemake("--configfile", "config/diverge.yaml", "--report", str(report), cwd=root)
+    assert "students whose training diverged" in report.read_text()

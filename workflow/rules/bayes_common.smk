@@ -4,7 +4,10 @@ from aim.bayes import costs
 from aim.bayes import targets as bayes
 
 BAYES = config["bayes"]
-bayes.check_ranges(BAYES)
+try:
+    bayes.check_section(BAYES, limits=config["limits"])
+except InputError as err:
+    config_error(err)
 
 
 def bayes_amp_memory(wildcards, attempt):

@@ -1,13 +1,38 @@
 import math
 from pathlib import Path
 
+from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from aim.core.codedeps import code_fingerprint
-from aim.core.io import summary_values
+from aim.core.io import duplicate_yaml_keys, summary_values
+from aim.core.validation import InputError, non_finite_keys
 from aim.figures import REGISTRY, WINGS, figures_of
 
-validate(config, "../schemas/config.schema.yaml")
+
+def config_error(message):
+    """Stop before any job is planned, with one line naming the key."""
+    raise SystemExit(f"config error: {message}")
+
+
+def validate_config(cfg):
+    """Duplicate keys, non-finite numbers, then the schema: the first fault, one line."""
+    for path in workflow.configfiles:
+        for fault in duplicate_yaml_keys(path):
+            config_error(f"{path}: {fault}")
+    for fault in non_finite_keys(cfg):
+        config_error(fault)
+    try:
+        validate(cfg, "../schemas/config.schema.yaml")
+    except WorkflowError as err:
+        cause = err.__context__  # the jsonschema ValidationError, raised inside validate
+        if not hasattr(cause, "absolute_path"):
+            raise
+        key = ".".join(map(str, cause.absolute_path)) or "(top level)"
+        config_error(f"{key}: {cause.message}")
+
+
+validate_config(config)
 
 PAPERS = [paper for paper in WINGS if paper in config]
 # The figures this config can build: those of the papers it has a section for.
@@ -18,12 +43,12 @@ config.setdefault("figures", list(FIGURES))
 def check_figures(requested):
     for name in requested:
         if name not in REGISTRY:
-            raise ValueError(
-                f"config figures: unknown figure {name!r}; known: {', '.join(REGISTRY)}"
+            config_error(
+                f"figures: unknown figure {name!r}; known: {', '.join(REGISTRY)}"
             )
         if name not in FIGURES:
-            raise ValueError(
-                f"config figures: {name} needs the config section "
+            config_error(
+                f"figures: {name} needs the config section "
                 f"'{REGISTRY[name].paper}', which is absent"
             )
 
