@@ -153,6 +153,9 @@ def _gaussian_weight(k1: np.ndarray, k2: np.ndarray, lam: np.ndarray) -> np.ndar
     return np.exp(-0.5 * quad / lam) / (2 * np.pi * lam * np.sqrt(_CORR_DET))
 
 
+_BLOCK = 8192
+
+
 @lru_cache(maxsize=8)
 def _sinh_grid(variant: str, quad: HardmaxQuadrature):
     t_max = np.arcsinh(quad.n_sigma * np.sqrt(quad.lam_max) / quad.scale)
@@ -160,7 +163,15 @@ def _sinh_grid(variant: str, quad: HardmaxQuadrature):
     k = quad.scale * np.sinh(t)
     w = quad.step * quad.scale * np.cosh(t)
     k1, k2 = (a.ravel() for a in np.meshgrid(k, k, indexing="ij"))
-    weight = np.outer(w, w).ravel() * hardmax_integrand(k1, k2, variant)
+    # in blocks: the tail integrals hold (points, 32) temporaries; all at once they would
+    # double the peak memory of every job that builds the table
+    values = np.concatenate(
+        [
+            hardmax_integrand(k1[i : i + _BLOCK], k2[i : i + _BLOCK], variant)
+            for i in range(0, k1.size, _BLOCK)
+        ]
+    )
+    weight = np.outer(w, w).ravel() * values
     keep = weight > 0
     return k1[keep], k2[keep], weight[keep]
 
