@@ -12,7 +12,7 @@ from aim.cli import main
 ALIASED = [
     ["se", "--channel", "hardmax", "--rho", "0.5", "--alpha", "0.6", "--json"],
     ["se", "--channel", "softmax", "--T", "3", "--rho", "0", "--alpha-bar", "0.3", "--json"],
-    ["thresholds", "--channel", "hardmax", "--rho", "0.5", "--variant", "published", "--json"],
+    ["thresholds", "--channel", "hardmax", "--variant", "published", "--json"],
     ["amp", "--channel", "softmax", "--T", "3", "--rho", "0.5", "--alpha", "0.04", "--d", "20"]
     + ["--max-iter", "5", "--json"],
     ["gd", "--T", "2", "--rho", "0.5", "--alpha", "0.2", "--d", "12", "--students", "2"]

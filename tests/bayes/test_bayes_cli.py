@@ -56,7 +56,7 @@ def test_thresholds(capsys):
         0.1875
     )
     for variant, value in (("exact", 0.4034106), ("published", 0.5632675)):
-        argv = ["thresholds", "--channel", "hardmax", "--T", "2", "--rho", "0.5"]
+        argv = ["thresholds", "--channel", "hardmax", "--T", "2"]  # the rho -> 0 threshold
         _, out = _run(capsys, argv + ["--variant", variant, "--json"])
         assert json.loads(out)["alpha_bar_weak"] == pytest.approx(value, abs=1e-6)
     _, out = _run(
