@@ -205,9 +205,11 @@ def _check_subsets(sm: dict) -> None:
         )
 
 
-def check_section(section: dict, *, limits: dict) -> None:
+def check_section(section: dict, *, limits: dict, job_sizes: bool = True) -> None:
     """What the schema cannot say, before any job is planned: ranges run upwards, the
-    simulated T are drawn, and no job or job count exceeds the limits."""
+    simulated T are drawn, and no job count exceeds the limits; with job_sizes, no job's
+    estimated memory either (checked where the DAG is built, not again on a cluster node,
+    whose free memory says nothing of the job it runs)."""
     hm, sm = section["hardmax"], section["softmax"]
     ranges = {
         "hardmax.alpha": (hm["alpha"]["min"], hm["alpha"]["max"]),
@@ -226,6 +228,8 @@ def check_section(section: dict, *, limits: dict) -> None:
                 f"bayes: the config plans up to {count:,} {rule} jobs, over limits.jobs = "
                 f"{limits['jobs']:,}"
             )
+    if not job_sizes:
+        return
     limit = limits.get("job_memory_mb")
     points = largest_curve(section)
     check_memory(

@@ -5,7 +5,9 @@ from aim.bayes import targets as bayes
 
 BAYES = config["bayes"]
 try:
-    bayes.check_section(BAYES, limits=config["limits"])
+    bayes.check_section(
+        BAYES, limits=config["limits"], job_sizes=workflow.is_main_process
+    )
 except InputError as err:
     config_error(err)
 

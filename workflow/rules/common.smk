@@ -25,7 +25,9 @@ def validate_config(cfg):
     try:
         validate(cfg, "../schemas/config.schema.yaml")
     except WorkflowError as err:
-        cause = err.__context__  # the jsonschema ValidationError, raised inside validate
+        cause = (
+            err.__context__
+        )  # the jsonschema ValidationError, raised inside validate
         if not hasattr(cause, "absolute_path"):
             raise
         key = ".".join(map(str, cause.absolute_path)) or "(top level)"
