@@ -221,13 +221,13 @@ def check_section(section: dict, *, limits: dict, job_sizes: bool = True) -> Non
     for key, (lo, hi) in ranges.items():
         if not lo < hi:
             raise InputError(f"bayes.{key}: the lower end {lo} must be below the upper end {hi}")
-    _check_subsets(sm)
-    for rule, count in planned_jobs(section).items():
+    for rule, count in planned_jobs(section).items():  # before any grid is built
         if count > limits["jobs"]:
             raise InputError(
                 f"bayes: the config plans up to {count:,} {rule} jobs, over limits.jobs = "
                 f"{limits['jobs']:,}"
             )
+    _check_subsets(sm)
     if not job_sizes:
         return
     limit = limits.get("job_memory_mb")

@@ -1,4 +1,6 @@
-"""The one NetCDF writer of the project: CF attributes, provenance, compression, atomic write."""
+"""Results on disk: the one NetCDF writer (CF attributes, provenance, compression, atomic
+write that follows the umask), the shared variable vocabulary, the YAML writer, strict YAML
+reading of config files, and the values a caption may quote from a dataset."""
 
 from __future__ import annotations
 
