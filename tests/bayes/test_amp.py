@@ -165,42 +165,13 @@ def test_make_channel_rejects_bad_names():
 
 
 def test_same_seed_same_result_bitwise():
+    point = dict(channel="hardmax", T=2, rho=RHO, alpha=0.5, d=24, variant="exact")
     settings = {"max_iter": 15}
-    one = amp_dataset(
-        channel="hardmax",
-        T=2,
-        rho=RHO,
-        alpha=0.5,
-        d=24,
-        seeds=[0, 1],
-        settings=settings,
-        variant="exact",
-        progress=False,
-    )
-    two = amp_dataset(
-        channel="hardmax",
-        T=2,
-        rho=RHO,
-        alpha=0.5,
-        d=24,
-        seeds=[0, 1],
-        settings=settings,
-        variant="exact",
-        progress=False,
-    )
+    one = amp_dataset(**point, seeds=[0, 1], settings=settings, progress=False)
+    two = amp_dataset(**point, seeds=[0, 1], settings=settings, progress=False)
     for name in one.data_vars:
         np.testing.assert_array_equal(one[name].values, two[name].values)
-    other = amp_dataset(
-        channel="hardmax",
-        T=2,
-        rho=RHO,
-        alpha=0.5,
-        d=24,
-        seeds=[2],
-        settings=settings,
-        variant="exact",
-        progress=False,
-    )
+    other = amp_dataset(**point, seeds=[2], settings=settings, progress=False)
     assert other.mse.item() != one.mse.values[0]
 
 

@@ -104,12 +104,9 @@ def test_below_perfect_recovery_averaging_beats_single_runs_and_nears_se():
 
 
 def test_same_seeds_same_dataset():
-    one = gd_dataset(
-        T=2, rho=RHO, alpha=0.05, d=16, seed=4, students=3, settings={"steps": 20}, progress=False
-    )
-    two = gd_dataset(
-        T=2, rho=RHO, alpha=0.05, d=16, seed=4, students=3, settings={"steps": 20}, progress=False
-    )
+    draw = dict(T=2, rho=RHO, alpha=0.05, d=16, seed=4, students=3, settings={"steps": 20})
+    one = gd_dataset(**draw, progress=False)
+    two = gd_dataset(**draw, progress=False)
     for name in one.data_vars:
         np.testing.assert_array_equal(one[name].values, two[name].values)
     assert list(one.init_seed.values) == init_seeds_for(seed=4, students=3)
@@ -145,12 +142,9 @@ def test_divergence_is_flagged_per_student_and_left_out():
 
 
 def test_gather_leaves_diverged_students_out_and_counts_them():
-    one = gd_dataset(
-        T=2, rho=RHO, alpha=0.05, d=16, seed=0, students=3, settings={"steps": 20}, progress=False
-    )
-    two = gd_dataset(
-        T=2, rho=RHO, alpha=0.05, d=16, seed=1, students=3, settings={"steps": 20}, progress=False
-    )
+    draw = dict(T=2, rho=RHO, alpha=0.05, d=16, students=3, settings={"steps": 20})
+    one = gd_dataset(**draw, seed=0, progress=False)
+    two = gd_dataset(**draw, seed=1, progress=False)
     two["single_mse"][0] = np.nan  # as a diverged student is stored
     two["diverged"][0] = 1
     points = gd_points([one, two]).sel(T=2).isel(x_gd=0)
