@@ -7,3 +7,6 @@ PAPER = Paper(
     id="bayes",
     references="arXiv:2506.01582 (Boncoraglio, Troiani, Erba, Zdeborova, NeurIPS 2025)",
 )
+
+CHANNELS = ("softmax", "hardmax")  # output channels of the attention indices
+VARIANTS = ("exact", "published")  # hardmax derivatives: the true one, the authors' code's

@@ -15,10 +15,9 @@ import numpy as np
 from scipy.interpolate import CubicSpline
 from scipy.special import log_ndtr, softmax
 
+from aim.bayes import CHANNELS, VARIANTS
 from aim.core.gaussian import bivariate_normal_pdf, log_bivariate_normal_cdf
 from aim.core.tokens import to_z, z_scale
-
-VARIANTS = ("exact", "published")
 
 
 def linear_observations(T: int) -> int:
@@ -285,9 +284,6 @@ class Hardmax:
         g11 = s1 * np.exp(log_d1 - log_z) / r
         g22 = s2 * np.exp(log_d2 - log_z) / r
         return np.stack([g11, -(g11 + g22) / np.sqrt(2.0), g22], axis=-1)
-
-
-CHANNELS = ("softmax", "hardmax")
 
 
 def make_channel(name: str, *, T: int = 2, variant: str | None = None, beta: float = 1.0):

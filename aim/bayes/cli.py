@@ -1,5 +1,6 @@
 """Command line of the bayes wing: `aim bayes se|thresholds|amp|gd` (state-evolution
-solves, thresholds, single AMP and GD runs). GD imports torch only when it runs."""
+solves, thresholds, single AMP and GD runs). Arguments are checked with light imports only;
+scipy, xarray and (for GD) torch come in when a command runs."""
 
 from __future__ import annotations
 
@@ -8,21 +9,10 @@ import math
 
 import numpy as np
 
-from aim.bayes import costs
+from aim.bayes import CHANNELS, VARIANTS, costs
 from aim.bayes.amp import AmpSettings
-from aim.bayes.amp_runs import amp_run
-from aim.bayes.channels import CHANNELS, VARIANTS, make_channel, x_per_alpha
-from aim.bayes.state_evolution import (
-    SolverSettings,
-    hardmax_small_rho,
-    hardmax_state_evolution,
-    hardmax_weak_recovery,
-    softmax_perfect_recovery,
-    softmax_small_rho,
-    softmax_small_rho_thresholds,
-    softmax_state_evolution,
-)
 from aim.core.cli import UsageError, check_settings
+from aim.core.fixed_point import SolverSettings
 from aim.core.tokens import rank, sample_count
 from aim.core.training_settings import DTYPE_NAMES, GdSettings
 from aim.core.validation import (
@@ -208,6 +198,13 @@ def _finite(x) -> float | None:
 
 
 def run_se(args: argparse.Namespace) -> dict:
+    from aim.bayes.state_evolution import (
+        hardmax_small_rho,
+        hardmax_state_evolution,
+        softmax_small_rho,
+        softmax_state_evolution,
+    )
+
     variant = args.variant or "exact"
     settings = SolverSettings(damping=args.damping, tol=args.tol, max_iter=args.max_iter)
     out = {"channel": args.channel, "T": args.T, "rho": args.rho}
@@ -247,6 +244,13 @@ def run_se(args: argparse.Namespace) -> dict:
 
 
 def run_thresholds(args: argparse.Namespace) -> dict:
+    from aim.bayes.channels import x_per_alpha
+    from aim.bayes.state_evolution import (
+        hardmax_weak_recovery,
+        softmax_perfect_recovery,
+        softmax_small_rho_thresholds,
+    )
+
     out = {"channel": args.channel, "T": args.T}
     if args.channel == "hardmax":
         variant = args.variant or "exact"
@@ -262,6 +266,10 @@ def run_thresholds(args: argparse.Namespace) -> dict:
 
 
 def run_amp(args: argparse.Namespace) -> dict:
+    from aim.bayes.amp_runs import amp_run
+    from aim.bayes.channels import make_channel
+    from aim.bayes.state_evolution import hardmax_state_evolution, softmax_state_evolution
+
     channel = make_channel(args.channel, T=args.T, variant=args.variant)
     settings = AmpSettings(damping=args.damping, tol=args.tol, max_iter=args.max_iter)
     result, n = amp_run(
@@ -289,7 +297,9 @@ def run_amp(args: argparse.Namespace) -> dict:
 def run_gd(args: argparse.Namespace) -> dict:
     import torch
 
+    from aim.bayes.channels import x_per_alpha
     from aim.bayes.gd_runs import gd_run
+    from aim.bayes.state_evolution import softmax_state_evolution
 
     if args.threads:
         torch.set_num_threads(args.threads)
