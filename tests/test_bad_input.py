@@ -163,12 +163,13 @@ def test_config_rejects_with_one_line_before_any_job(tmp_path, keys, value, mess
     "text, message",
     [
         ("bayse: {}\n", "(top level): Additional properties are not allowed ('bayse'"),
+        ("hardmax: {}\n", "hardmax now live under 'bayes:'"),
         (
             "figures: [bayes_softmax]\nfigures: [bayes_hardmax]\n",
             "key 'figures' given twice",
         ),
     ],
-    ids=["misspelled-top-level-key", "duplicate-key"],
+    ids=["misspelled-top-level-key", "first-release-layout", "duplicate-key"],
 )
 def test_config_file_faults_are_one_line(tmp_path, text, message):
     path = tmp_path / "bad.yaml"

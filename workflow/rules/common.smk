@@ -31,7 +31,11 @@ def validate_config(cfg):
         if not hasattr(cause, "absolute_path"):
             raise
         key = ".".join(map(str, cause.absolute_path)) or "(top level)"
-        config_error(f"{key}: {cause.message}")
+        moved = {"hardmax", "softmax", "solver"} & set(
+            cfg
+        )  # the first release's layout
+        hint = f"; {', '.join(sorted(moved))} now live under 'bayes:'" if moved else ""
+        config_error(f"{key}: {cause.message}{hint}")
 
 
 validate_config(config)
