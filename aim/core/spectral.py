@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 from numpy.polynomial import Polynomial
@@ -189,3 +190,92 @@ def rie_denoise(y: np.ndarray, *, delta: float, rho: float) -> np.ndarray:
     lam, vecs = np.linalg.eigh(y)
     f = lam - 2 * delta * stieltjes_real_part(lam, delta=delta, rho=rho)
     return (vecs * f) @ vecs.T
+
+
+class ThresholdFunctionals(NamedTuple):
+    """Functionals of mu_delta = mu_0 boxplus semicircle(delta^2) above a threshold eps (the
+    spectral side of the ERM state evolution, arXiv:2509.24914): J = int (x - eps)_+^2 mu,
+    its derivatives in eps and in the noise standard deviation delta, and the CDF at eps."""
+
+    J: float
+    dJ_deps: float
+    dJ_ddelta: float
+    cdf: float
+
+
+@lru_cache(maxsize=8)
+def _legendre_on_unit(n: int) -> tuple[np.ndarray, np.ndarray]:
+    t, w = np.polynomial.legendre.leggauss(n)
+    return 0.5 * (t + 1), 0.5 * w
+
+
+def _above(eps: float, *, delta: float, rho: float, nodes: int):
+    """Nodes x, weights (dx) on the part of the support above eps, where x = b - (b - eps) s^2
+    on a piece [a, b] cut by eps: the square-root edge at b and the interior point eps both
+    become smooth in s, so Gauss-Legendre converges fast despite the kink of (x - eps)_+."""
+    s, w_s = _legendre_on_unit(nodes)
+    theta, w_theta = _legendre_on_angle(nodes)
+    xs, ws = [], []
+    for lo, hi in _pieces(delta=delta, rho=rho):
+        if eps >= hi:
+            continue
+        if eps <= lo:  # the whole piece: the cosine map of spectral_quadrature
+            half = 0.5 * (hi - lo)
+            xs.append(0.5 * (lo + hi) - half * np.cos(theta))
+            ws.append(half * np.sin(theta) * w_theta)
+        else:
+            xs.append(hi - (hi - eps) * s**2)
+            ws.append(2 * (hi - eps) * s * w_s)
+    if not xs:
+        return np.empty(0), np.empty(0)
+    return np.concatenate(xs), np.concatenate(ws)
+
+
+def threshold_functionals(
+    *, eps: float, noise_std: float, rho: float, nodes: int = QUAD_NODES
+) -> ThresholdFunctionals:
+    """J(delta, eps) = int_eps^inf (x - eps)^2 mu_delta(dx) with delta = noise_std, and
+
+        dJ/deps   = -2 int (x - eps)_+ mu_delta(dx),
+        dJ/ddelta = 2 delta int int ((x - eps)_+ - (y - eps)_+) / (x - y) mu(dx) mu(dy)
+                  = 4 delta int (x - eps)_+ h(x) mu_delta(dx),
+
+    the free heat equation, with h = PV int mu(dy) / (x - y) the real part of the Stieltjes
+    transform on the support (the antisymmetric double integral is twice the single one).
+    """
+    _check_rho_delta(noise_std**2, rho)
+    x, w = _above(eps, delta=noise_std**2, rho=rho, nodes=nodes)
+    roots = stieltjes_roots(x, delta=noise_std**2, rho=rho)
+    root = roots[np.arange(x.size), np.argmax(roots.imag, axis=1)]
+    mass = w * np.clip(root.imag, 0, None) / np.pi
+    excess = x - eps
+    return ThresholdFunctionals(
+        J=float(np.sum(mass * excess**2)),
+        dJ_deps=float(-2 * np.sum(mass * excess)),
+        dJ_ddelta=float(4 * noise_std * np.sum(mass * excess * root.real)),
+        cdf=float(1 - np.sum(mass)),
+    )
+
+
+def upper_bulk_mass(*, noise_std: float, rho: float, nodes: int = QUAD_NODES) -> float | None:
+    """Mass of the highest support interval of mu_delta once the support has split in two
+    (the predicted rank of the top bulk); None while the support is one interval."""
+    intervals = support(delta=noise_std**2, rho=rho)
+    if len(intervals) < 2:
+        return None
+    lo, _ = intervals[-1]
+    return 1.0 - threshold_functionals(eps=lo, noise_std=noise_std, rho=rho, nodes=nodes).cdf
+
+
+def learned_spectrum(
+    y, *, eps: float, eta: float, noise_std: float, rho: float
+) -> tuple[float, np.ndarray]:
+    """The law of the eigenvalues eta (x - eps)_+, x ~ mu_delta, of a nuclear-norm ERM
+    estimate: an atom of mass F_delta(eps) at 0, and the density mu_delta(eps + y / eta) / eta
+    at the points y > 0. (Singular values s = sqrt(y) have density 2 s times it at y = s^2.)"""
+    if not eta > 0:
+        raise ValueError(f"eta must be positive, got {eta}")
+    y = np.asarray(y, dtype=float)
+    atom = threshold_functionals(eps=eps, noise_std=noise_std, rho=rho).cdf
+    inside = spectral_density(eps + np.clip(y, 0, None) / eta, delta=noise_std**2, rho=rho) / eta
+    return atom, np.where(y > 0, inside, 0.0)
