@@ -10,7 +10,7 @@ import pandas as pd
 import xarray as xr
 
 from aim.bayes import PAPER
-from aim.bayes.vocabulary import THEORY_ATTRS
+from aim.bayes.vocabulary import AMP_POINT_ATTRS, GD_POINT_ATTRS, THEORY_ATTRS
 from aim.core.io import annotate, parameters, with_metadata
 
 VARIANT_NOTES = {
@@ -25,16 +25,6 @@ VARIANT_NOTES = {
 def _stack_over_rho(curves: list[xr.Dataset], names: list[str]) -> xr.Dataset:
     parts = [c[names].expand_dims("rho") for c in sorted(curves, key=lambda c: float(c.rho))]
     return xr.concat(parts, dim="rho", join="outer")
-
-
-_AMP_ATTRS = {
-    "amp_mse_mean": ("GAMP-RIE error, mean over seeds", "1"),
-    "amp_mse_std": ("GAMP-RIE error, standard deviation over seeds (ddof 1)", "1"),
-    "amp_seeds": ("GAMP-RIE seeds at the point", "1"),
-    "amp_converged": ("fraction of GAMP-RIE seeds whose step fell below tol", "1"),
-    "alpha_amp": ("sample ratio n / d^2 of the GAMP-RIE points", "1"),
-    "x_amp": ("alpha (T^2 + T - 2) of the GAMP-RIE points", "1"),
-}
 
 
 def amp_points(runs: list[xr.Dataset], key: str, axis: str) -> xr.Dataset:
@@ -62,18 +52,7 @@ def amp_points(runs: list[xr.Dataset], key: str, axis: str) -> xr.Dataset:
         }
     )
     out.attrs["amp_d"] = sorted({int(ds.d) for ds in runs})
-    return with_metadata(out, THEORY_ATTRS | _AMP_ATTRS)
-
-
-_GD_ATTRS = {
-    "gd_single_mean": ("GD single-run error: mean over draws of the students' mean", "1"),
-    "gd_single_std": ("GD single-run error: std over draws of the students' mean", "1"),
-    "gd_averaged_mean": ("GD error of the students' averaged S_hat: mean over draws", "1"),
-    "gd_averaged_std": ("GD error of the students' averaged S_hat: std over draws", "1"),
-    "gd_draws": ("(teacher, data) draws at the point with a student that did not diverge", "1"),
-    "gd_diverged": ("students that diverged at the point (left out of every mean)", "1"),
-    "x_gd": ("alpha (T^2 + T - 2) of the GD points", "1"),
-}
+    return with_metadata(out, THEORY_ATTRS | AMP_POINT_ATTRS)
 
 
 def gd_points(runs: list[xr.Dataset]) -> xr.Dataset:
@@ -104,14 +83,14 @@ def gd_points(runs: list[xr.Dataset]) -> xr.Dataset:
         gd_d=sorted({int(ds.d) for ds in runs}),
         gd_students=sorted({int(ds.student.size) for ds in runs}),
     )
-    return with_metadata(out, THEORY_ATTRS | _GD_ATTRS)
+    return with_metadata(out, THEORY_ATTRS | GD_POINT_ATTRS)
 
 
 def _with_points(ds: xr.Dataset, points: xr.Dataset) -> xr.Dataset:
     """Simulation points merged into a figure's data (outer join on shared dimensions)."""
     merged = xr.merge([ds, points], join="outer", combine_attrs="override")
     merged.attrs.update(points.attrs)
-    return with_metadata(merged, THEORY_ATTRS | _AMP_ATTRS | _GD_ATTRS)
+    return with_metadata(merged, THEORY_ATTRS | AMP_POINT_ATTRS | GD_POINT_ATTRS)
 
 
 def hardmax_figure(

@@ -6,24 +6,29 @@ from aim.bayes import PAPER
 from aim.bayes import targets as t
 from aim.core.figures import Figure
 
+
+def _hardmax(variant: str, figure_id: str, summary: str) -> Figure:
+    return Figure(
+        id=figure_id,
+        paper=PAPER.id,
+        summary=summary,
+        inputs=partial(t.hardmax_figure_inputs, variant=variant),
+        options=t.hardmax_figure_options,
+        gather="aim.bayes.aggregate:hardmax_figure",
+        plot="aim.bayes.plotting:plot_hardmax",
+    )
+
+
 FIGURES = (
-    Figure(
-        id="bayes_hardmax",
-        paper=PAPER.id,
-        summary="hardmax T = 2, exact derivative: SE vs alpha and alpha/rho, AMP dots",
-        inputs=partial(t.hardmax_figure_inputs, variant="exact"),
-        options=t.hardmax_figure_options,
-        gather="aim.bayes.aggregate:hardmax_figure",
-        plot="aim.bayes.plotting:plot_hardmax",
+    _hardmax(
+        "exact",
+        "bayes_hardmax",
+        "hardmax T = 2, exact derivative: SE vs alpha and alpha/rho, AMP dots",
     ),
-    Figure(
-        id="bayes_hardmax_published",
-        paper=PAPER.id,
-        summary="the same with the authors' published derivative (the paper's curves)",
-        inputs=partial(t.hardmax_figure_inputs, variant="published"),
-        options=t.hardmax_figure_options,
-        gather="aim.bayes.aggregate:hardmax_figure",
-        plot="aim.bayes.plotting:plot_hardmax",
+    _hardmax(
+        "published",
+        "bayes_hardmax_published",
+        "the same with the authors' published derivative (the paper's curves)",
     ),
     Figure(
         id="bayes_softmax",

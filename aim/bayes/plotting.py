@@ -67,20 +67,20 @@ def _amp_dots(ax, points: xr.Dataset, x, colour, label=None):
 
 
 def _gd_marks(ax, points: xr.Dataset, x, colour, T):
-    """GD single ('+') and averaged ('x'): mean +- std over draws; a red ring where some
-    student diverged and was left out of the mean."""
+    """GD single ('+') and averaged ('x'): mean +- std over draws. Where students diverged
+    and were left out: a red ring around the mean, or, where none was left, a red triangle
+    on the top edge at that x (the point exists but has no value)."""
     keep = points.gd_draws.values > 0
     if "gd_diverged" in points:
-        ring = keep & (points.gd_diverged.values > 0)
-        ax.plot(
-            np.asarray(x)[ring],
-            points.gd_single_mean.values[ring],
-            "o",
-            ms=6,
-            mfc="none",
-            mec="#d62728",
-            mew=0.7,
+        hit = points.gd_diverged.values > 0
+        red = {"mfc": "none", "mec": "#d62728", "mew": 0.7, "ls": "none"}
+        xs = np.asarray(x)
+        ax.plot(xs[keep & hit], points.gd_single_mean.values[keep & hit], "o", ms=6, **red)
+        edge = ax.get_xaxis_transform()  # x in data, y in axes fraction
+        (lost,) = ax.plot(
+            xs[~keep & hit], np.ones((~keep & hit).sum()), "v", ms=4, transform=edge, **red
         )
+        lost.set(clip_on=False, in_layout=False)  # on the frame, outside the layout's sums
     if not keep.any():
         return
     for var, marker, label in (("single", "+", f"GD T = {T}"), ("averaged", "x", None)):
@@ -197,7 +197,7 @@ def plot_softmax(ds: xr.Dataset) -> plt.Figure:
             notes.append(
                 f"GD: d = {listed(ds, 'gd_d')}, K = {listed(ds, 'gd_students')} "
                 "(+ single, x averaged)"
-                + (f"; {diverged} diverged students left out (red rings)" if diverged else "")
+                + (f"; {diverged} diverged, left out (red)" if diverged else "")
             )
         if "amp_mse_mean" in ds:
             for T in ds.T.values:

@@ -42,3 +42,24 @@ GD_RUN_ATTRS = {
     "final_loss": ("training loss after the last step", "1"),
     "loss": ("training loss: sum over samples and T^2 entries of squared error / d", "1"),
 }
+
+
+AMP_POINT_ATTRS = {
+    "amp_mse_mean": ("GAMP-RIE error, mean over seeds", "1"),
+    "amp_mse_std": ("GAMP-RIE error, standard deviation over seeds (ddof 1)", "1"),
+    "amp_seeds": ("GAMP-RIE seeds at the point", "1"),
+    "amp_converged": ("fraction of GAMP-RIE seeds whose step fell below tol", "1"),
+    "alpha_amp": ("sample ratio n / d^2 of the GAMP-RIE points", "1"),
+    "x_amp": ("alpha (T^2 + T - 2) of the GAMP-RIE points", "1"),
+}
+
+
+GD_POINT_ATTRS = {
+    "gd_single_mean": ("GD single-run error: mean over draws of the students' mean", "1"),
+    "gd_single_std": ("GD single-run error: std over draws of the students' mean", "1"),
+    "gd_averaged_mean": ("GD error of the students' averaged S_hat: mean over draws", "1"),
+    "gd_averaged_std": ("GD error of the students' averaged S_hat: std over draws", "1"),
+    "gd_draws": ("(teacher, data) draws at the point with a student that did not diverge", "1"),
+    "gd_diverged": ("students that diverged at the point (left out of every mean)", "1"),
+    "x_gd": ("alpha (T^2 + T - 2) of the GD points", "1"),
+}
