@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import aim
+from aim.cli import WINGS as CLI_WINGS
 from aim.core.jobs import resolve
 from aim.figures import REGISTRY, WINGS
 
@@ -29,7 +30,14 @@ def _aim_imports(path: Path) -> set[str]:
     return {name for name in found if name.startswith("aim.")}
 
 
-@pytest.mark.parametrize("wing", WINGS)
+PACKAGES = sorted(p.name for p in ROOT.iterdir() if p.is_dir() and (p / "__init__.py").exists())
+
+
+def test_every_wing_package_has_a_command_line():
+    assert set(PACKAGES) - {"core"} == set(CLI_WINGS)
+
+
+@pytest.mark.parametrize("wing", sorted(CLI_WINGS))
 def test_a_wing_imports_the_core_and_itself_only(wing):
     for path in (ROOT / wing).rglob("*.py"):
         for name in _aim_imports(path):
@@ -101,7 +109,9 @@ def test_every_registered_figure_is_a_snakemake_target():
     assert set(REGISTRY) <= set(out)
 
 
-@pytest.mark.parametrize("module", ["aim.bayes.amp_runs", "aim.bayes.theory", "aim.figures"])
+@pytest.mark.parametrize(
+    "module", ["aim.bayes.amp_runs", "aim.bayes.theory", "aim.figures", "aim.erm.state_evolution"]
+)
 def test_amp_theory_and_registry_never_import_torch(module):
     code = f"import sys, {module}\nprint('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
