@@ -118,7 +118,7 @@ def test_limits_of_the_test_error():
 
 
 def test_tie_smoothing_moves_the_hats_less_than_the_nodes_error():
-    """Soft weights between two basins (width 1e-3) against the hard minimum, where ~3% of
+    """Soft weights between two basins (width 3e-4) against the hard minimum, where ~3% of
     the nodes have two minima (a large student, sigma = 50): the hats move by less than
     the node-doubling error (1e-3 relative here)."""
     kwargs = dict(alpha=0.28, q=5.32, m=2.20, sigma=50.0, Q0=Q0, noise=NOISE, T=2, beta=1, beta0=1)
