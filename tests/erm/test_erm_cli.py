@@ -66,3 +66,24 @@ def test_bad_arguments_exit_2_with_one_line(argv, message):
     out = subprocess.run([sys.executable, "-m", "aim", *SE, *argv], capture_output=True, text=True)
     assert out.returncode == 2
     assert out.stderr.count("\n") == 1 and message in out.stderr
+
+
+def test_gd_prints_one_json_object_per_batch(capsys):
+    argv = ["erm", "gd", "--kappa0", "0.5", "--noise", "0.5", "--lam", "0.01", "--alpha", "0.2"]
+    assert main([*argv, "--d", "16", "--runs", "2", "--max-steps", "300", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    for key in ("test_error", "test_error_clean", "train_loss", "mse", "steps", "stopped"):
+        assert len(result[key]) == 2
+    assert len(set(result["data_seeds"])) == 2
+    assert all(0 < e < 1 for e in result["test_error"])
+
+
+def test_gd_refuses_a_student_without_width():
+    argv = ["erm", "gd", "--kappa0", "0.5", "--lam", "0.01", "--alpha", "0.2", "--d", "30"]
+    out = subprocess.run(
+        [sys.executable, "-m", "aim", *argv, "--kappa", "0.001"], capture_output=True, text=True
+    )
+    assert out.returncode == 2
+    assert out.stderr.strip() == (
+        "aim erm gd: error: argument --kappa: kappa d must round to a width >= 1 at d = 30"
+    )

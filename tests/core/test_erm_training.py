@@ -1,0 +1,98 @@
+"""Batched ERM training: batch = separate runs, the penalty identity, the stopping rule,
+the label noise; and (slow) the state evolution at d = 100."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from aim.core.erm_training import (
+    AdamSettings,
+    ErmTask,
+    penalties,
+    run_seeds,
+    student_matrix,
+    symmetric_noise,
+    train_erm,
+)
+
+F64 = AdamSettings(dtype="float64", max_steps=400, min_steps=20, tol=1e-6)
+
+
+@pytest.mark.parametrize("parameterisation", ["factorized", "direct"])
+@pytest.mark.parametrize("task_name", ["label", "seq2seq"])
+def test_a_batch_equals_its_runs_trained_apart(parameterisation, task_name):
+    """Float64, same seeds, a different lambda per run: every measurement to 1e-10, and the
+    runs stop at different steps, so a frozen run really is left alone."""
+    task = ErmTask(
+        d=16,
+        alpha=0.3,
+        kappa0=0.5,
+        noise=0.5,
+        kappa=0.75,
+        parameterisation=parameterisation,
+        task=task_name,
+    )
+    seeds, inits = run_seeds(seed=3, runs=3)
+    lam = [0.03, 0.003, 0.0003]
+    batch = train_erm(
+        task, seeds=seeds, lam=lam, init_seeds=inits, settings=F64, test_samples=200, progress=False
+    )
+    assert len(set(batch.steps)) > 1
+    for r in range(3):
+        alone = train_erm(
+            task,
+            seeds=seeds[r : r + 1],
+            lam=lam[r : r + 1],
+            init_seeds=inits[r : r + 1],
+            settings=F64,
+            test_samples=200,
+            progress=False,
+        )
+        for name in ("test_error", "test_error_clean", "train_loss", "mse"):
+            assert getattr(alone, name)[0] == pytest.approx(getattr(batch, name)[r], rel=1e-10)
+        assert alone.steps[0] == batch.steps[r]
+
+
+def test_weight_decay_is_a_nuclear_norm_penalty():
+    """(lam / sqrt(kappa)) ||W||_F^2 = lam d ||S_W||_* with S_W = W W^T / sqrt(p d) (PSD)."""
+    task = ErmTask(d=40, alpha=0.1, kappa0=0.5, kappa=0.75)
+    w = torch.randn((2, 40, 30), dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    lam = torch.tensor([0.01, 0.2], dtype=torch.float64)
+    nuclear = torch.linalg.svdvals(student_matrix(w, task)).sum(-1)
+    assert torch.allclose(penalties(w, lam, task), lam * 40 * nuclear, rtol=1e-12)
+
+
+def test_label_noise_has_variance_delta_on_the_diagonal_and_half_off_it():
+    # 2e5 draws: standard error of a variance ~ 0.5 * sqrt(2 / 2e5) = 2e-3; 1e-2 allowed
+    xi = symmetric_noise((200_000,), T=3, noise=0.5, rng=np.random.default_rng(0))
+    assert np.allclose(xi, np.swapaxes(xi, -1, -2))
+    assert xi[:, 0, 0].var() == pytest.approx(0.5, abs=1e-2)
+    assert xi[:, 0, 1].var() == pytest.approx(0.25, abs=1e-2)
+    assert abs(np.mean(xi[:, 0, 1] * xi[:, 1, 2])) < 1e-2
+
+
+def test_a_run_stops_once_its_loss_settles():
+    task = ErmTask(d=16, alpha=0.3, kappa0=0.5, noise=0.5)
+    seeds, inits = run_seeds(seed=0, runs=1)
+    loose = AdamSettings(dtype="float64", max_steps=5000, min_steps=10, tol=1e-4)
+    run = train_erm(task, seeds=seeds, lam=[0.01], init_seeds=inits, settings=loose, progress=False)
+    assert run.stopped[0] and 10 < run.steps[0] < 5000
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "alpha, se_test_error, se_train_loss",
+    [(0.1, 0.29821, 0.004578), (0.2, 0.20700, 0.007729), (0.5, 0.13605, 0.02329)],
+)
+def test_eight_runs_at_d_100_agree_with_the_state_evolution(alpha, se_test_error, se_train_loss):
+    """kappa0 = 0.5, Delta = 0.5, lambda_t = 0.01: the mean test error of 8 runs within 2
+    standard deviations of the state evolution, the train loss within 10%."""
+    task = ErmTask(d=100, alpha=alpha, kappa0=0.5, noise=0.5)
+    seeds, inits = run_seeds(seed=0, runs=8)
+    runs = train_erm(task, seeds=seeds, lam=[0.01] * 8, init_seeds=inits, progress=False)
+    assert runs.stopped.all()
+    assert abs(runs.test_error.mean() - se_test_error) < 2 * runs.test_error.std()
+    assert runs.train_loss.mean() == pytest.approx(se_train_loss, rel=0.1)
+    assert math.isfinite(runs.mse.mean())
