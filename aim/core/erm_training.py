@@ -312,3 +312,59 @@ def _measure(task, draws, params, lam_t, seeds, steps, stopped, diverged, test_s
         diverged=bad,
         eigenvalues=np.linalg.eigvalsh(np.where(bad[:, None, None], 0.0, S64)),
     )
+
+
+def train_grid(
+    task: ErmTask,
+    *,
+    lam: list[float],
+    seeds: list[int],
+    init_seeds: list[int],
+    settings: AdamSettings = AdamSettings(),
+    max_batch: int = 256,
+    progress: bool | None = None,
+) -> ErmRuns:
+    """The same runs at every lambda (same draws and initialisations, so that lambdas compare
+    pairwise), max_batch (lambda, run) pairs per torch batch: every field shaped
+    (n_lambda, runs), the eigenvalues (n_lambda, runs, d)."""
+    pairs = [(k, r) for k in range(len(lam)) for r in range(len(seeds))]
+    parts = []
+    for start in range(0, len(pairs), max_batch):
+        chunk = pairs[start : start + max_batch]
+        parts.append(
+            train_erm(
+                task,
+                seeds=[seeds[r] for _, r in chunk],
+                lam=[lam[k] for k, _ in chunk],
+                init_seeds=[init_seeds[r] for _, r in chunk],
+                settings=settings,
+                progress=progress,
+            )
+        )
+    shape = (len(lam), len(seeds))
+    return ErmRuns(
+        **{
+            name: np.concatenate([getattr(p, name) for p in parts]).reshape(
+                shape + getattr(parts[0], name).shape[1:]
+            )
+            for name in ErmRuns.__dataclass_fields__
+        }
+    )
+
+
+@dataclass
+class OracleSweep:
+    """Mean test error over the runs at every lambda, and the lambda of the lowest one: an
+    oracle choice (it looks at the test error), as the paper's "cross-validated" lambda is."""
+
+    lam: np.ndarray
+    mean_test_error: np.ndarray
+    oracle_lam: float
+    oracle_index: int
+
+
+def oracle_choice(lam, test_error: np.ndarray) -> OracleSweep:
+    """test_error (n_lambda, runs); diverged runs (NaN) are left out of the means."""
+    means = np.nanmean(test_error, axis=1)
+    best = int(np.nanargmin(means))
+    return OracleSweep(np.asarray(lam, float), means, float(lam[best]), best)

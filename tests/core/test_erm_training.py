@@ -120,3 +120,23 @@ def test_the_learned_spectrum_follows_the_theory_law_at_d_200():
     )
     empirical = [np.searchsorted(eig, above, side=side) / eig.size for side in ("left", "right")]
     assert max(np.abs(e - law).max() for e in empirical) < 0.05
+
+
+def test_the_lambda_grid_is_the_same_in_chunks_and_the_oracle_is_its_argmin():
+    from aim.core.erm_training import oracle_choice, train_grid
+
+    task = ErmTask(d=16, alpha=0.3, kappa0=0.5, noise=0.5)
+    seeds, inits = run_seeds(seed=5, runs=2)
+    lam = [1e-4, 1e-2, 1.0]
+    whole, chunked = (
+        train_grid(
+            task, lam=lam, seeds=seeds, init_seeds=inits, settings=F64, max_batch=b, progress=False
+        )
+        for b in (6, 4)
+    )
+    assert whole.test_error.shape == (3, 2) and whole.eigenvalues.shape == (3, 2, 16)
+    assert np.allclose(whole.test_error, chunked.test_error, rtol=1e-10)
+    oracle = oracle_choice(lam, whole.test_error)
+    assert oracle.oracle_index == int(np.argmin(whole.test_error.mean(axis=1)))
+    assert oracle.oracle_lam == lam[oracle.oracle_index]
+    assert oracle.mean_test_error[2] > oracle.mean_test_error.min()  # lambda = 1 kills S
