@@ -97,7 +97,7 @@ def _validate_gd(args: argparse.Namespace) -> None:
         number(getattr(args, name), name=_arg(name), lo=0, lo_open=True)
     number(args.tol, name=_arg("tol"), lo=0)
     integer(args.max_steps, name=_arg("max_steps"), lo=1)
-    from aim.core.erm_training import ErmTask, memory_mb  # torch: only once the rest is sound
+    from aim.core.erm_training import memory_mb  # torch: only once the rest is sound
 
     try:
         task = _task(args)
@@ -108,7 +108,6 @@ def _validate_gd(args: argparse.Namespace) -> None:
         name=f"arguments --alpha/--d/--runs (n = {task.n} samples, d = {args.d})",
         what=f"{args.runs} runs",
     )
-    del ErmTask
 
 
 def _task(args: argparse.Namespace):

@@ -7,11 +7,12 @@ loss lives on its L - 1 dimensional complement; the expectations are 2 (L - 1) d
 Gaussian integrals (student and teacher coordinates), taken on fixed scrambled Sobol nodes
 so that the fixed-point map is a smooth, deterministic function of the order parameters.
 
-The proximal point of every node is found at once by a modified Newton method (eigenvalues
-of the Hessian floored at their absolute value, backtracking line search) from two starts,
-the student's own point z and the point that interpolates the label; the lower envelope
-value wins, so the global minimum of this non-convex problem is kept wherever one of the
-two basins holds it.
+The proximal point of every node is found at once by a modified Newton method (Cholesky
+where the Hessian is positive definite, absolute eigenvalues elsewhere, Armijo backtracking).
+The problem is not convex: a large student far from its label can have two or three minima,
+one per choice of which rows fit their label. Newton starts from each such choice (the
+student's own point z, the interpolating point, and the mixes in between) and the lowest
+envelope wins; near-ties are weighted smoothly (TIE_WIDTH).
 """
 
 from __future__ import annotations
@@ -312,13 +313,11 @@ class OutputSide:
 class MoreauOutput:
     """The output side of one problem (T, beta, beta0, noise, Q0) on fixed nodes.
 
-    The proximal problem can have two minima per node (a large student z far from an
-    interpolating point); Newton runs on two tracks, one started at z and one at the point
-    that interpolates the label, and the lower envelope wins per node. `search=True`
-    starts both tracks cold: the global search, a function of the overlaps alone.
-    `search=False` restarts each track from where it ended last time: a few Newton steps
-    instead of many, for the nearby evaluations of a root solver, whose answer the caller
-    confirms with a search."""
+    Newton runs on one track per search start (search_starts) and the lowest envelope wins
+    per node. `search=True` starts every track cold: the global search, a function of the
+    overlaps alone. `search=False` restarts each track from where it ended last time, and
+    only where it had not merged with a lower track: a few Newton steps instead of many, for
+    the nearby evaluations of a root solver, whose answer the caller confirms with a search."""
 
     def __init__(
         self,

@@ -30,7 +30,9 @@ class PriorSide:
     rank: float
 
 
-def factorized(*, q_hat: float, m_hat: float, sigma_hat: float, lam: float, kappa0: float):
+def factorized(
+    *, q_hat: float, m_hat: float, sigma_hat: float, lam: float, kappa0: float
+) -> PriorSide:
     """q = eta^2 J, m = eta J - sqrt(q_hat) dJ/ddelta / (2 sigma_hat) - lam dJ/deps / sigma_hat,
     sigma = m_hat dJ/ddelta / (2 sqrt(q_hat) sigma_hat), value = -m_hat^2 J / (4 sigma_hat)."""
     delta, eps, eta = np.sqrt(q_hat) / m_hat, 2 * lam / m_hat, m_hat / sigma_hat
@@ -44,7 +46,7 @@ def factorized(*, q_hat: float, m_hat: float, sigma_hat: float, lam: float, kapp
     )
 
 
-def direct(*, q_hat: float, m_hat: float, sigma_hat: float, lam: float, kappa0: float):
+def direct(*, q_hat: float, m_hat: float, sigma_hat: float, lam: float, kappa0: float) -> PriorSide:
     """q = (m_hat^2 Q0 + q_hat) / c^2, m = m_hat Q0 / c, sigma = 1 / c,
     value = -(m_hat^2 Q0 + q_hat) / (4 c); full rank."""
     Q0 = 1 + kappa0
