@@ -19,6 +19,12 @@ if "bayes" in config:
     include: "workflow/rules/bayes.smk"
 
 
+if "erm" in config:
+
+    include: "workflow/rules/erm_common.smk"
+    include: "workflow/rules/erm.smk"
+
+
 include: "workflow/rules/figures.smk"
 
 

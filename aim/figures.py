@@ -11,7 +11,7 @@ import importlib
 
 from aim.core.figures import Figure
 
-WINGS = ("bayes",)
+WINGS = ("bayes", "erm")
 
 
 def _collect() -> dict[str, Figure]:

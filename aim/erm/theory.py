@@ -1,4 +1,5 @@
-"""Whole ERM state-evolution curves as annotated datasets: one pipeline job each."""
+"""ERM state-evolution curves and threshold tables as annotated datasets: one pipeline job
+each."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import numpy as np
 import xarray as xr
 
 from aim.core.io import annotate, with_metadata
-from aim.erm import PAPER
+from aim.erm import PAPER, thresholds
 from aim.erm import output as output_side
 from aim.erm.state_evolution import (
     MAX_UNCONVERGED_NODES,
@@ -15,7 +16,7 @@ from aim.erm.state_evolution import (
     solve_curve,
 )
 from aim.erm.thresholds import interpolation
-from aim.erm.vocabulary import THEORY_ATTRS
+from aim.erm.vocabulary import THEORY_ATTRS, THRESHOLD_ATTRS
 
 PHASES = ("finite", "interpolating", "zero")
 FIELDS = (
@@ -68,5 +69,49 @@ def theory_curve(*, alpha, model: ErmModel, progress=None) -> xr.Dataset:
             "max_unconverged_nodes": MAX_UNCONVERGED_NODES,
             "branch_search": "continuations up and down the grid, lowest train loss kept",
         },
+    )
+    return ds
+
+
+def threshold_table(*, kappa0_unit: list[float], kappa0: list[float], noise: list[float]):
+    """The thresholds against kappa0, as one annotated dataset: on kappa0_unit (in (0, 1))
+    those of the paper's Fig. 3 (perfect recovery direct and factorized, interpolation as
+    Delta -> 0, Bayes-optimal); on kappa0 the interpolation threshold at every label noise in
+    `noise` (0: the closed form). A threshold the root search could not bracket is NaN and
+    flagged."""
+    unit = np.asarray(kappa0_unit, float)
+    grid = np.asarray(kappa0, float)
+    interp = np.full((len(noise), grid.size), np.nan)
+    delta = np.full_like(interp, np.nan)
+    for i, nz in enumerate(noise):
+        for j, k in enumerate(grid):
+            try:
+                interp[i, j], delta[i, j] = interpolation(kappa0=k, noise=nz)
+            except ValueError:
+                pass
+    ds = xr.Dataset(
+        {
+            "alpha_bar_perfect_factorized": (
+                "kappa0_unit",
+                [thresholds.perfect_recovery_factorized(kappa0=k) for k in unit],
+            ),
+            "alpha_bar_interp_noiseless": (
+                "kappa0_unit",
+                [thresholds.interpolation_noiseless(kappa0=k) for k in unit],
+            ),
+            "alpha_bar_bayes": ("kappa0_unit", [thresholds.bayes_optimal(kappa0=k) for k in unit]),
+            "alpha_bar_perfect_direct": thresholds.PERFECT_RECOVERY_DIRECT,
+            "alpha_bar_interp": (("noise", "kappa0"), interp),
+            "delta_bar": (("noise", "kappa0"), delta),
+            "found": (("noise", "kappa0"), np.isfinite(interp).astype(np.int8)),
+        },
+        coords={"kappa0_unit": unit, "kappa0": grid, "noise": np.asarray(noise, float)},
+    )
+    ds = with_metadata(ds, THRESHOLD_ATTRS)
+    annotate(
+        ds,
+        paper=PAPER,
+        title="ERM thresholds against the teacher width kappa0",
+        parameters={"kappa0_unit": unit.tolist(), "kappa0": grid.tolist(), "noise": noise},
     )
     return ds

@@ -42,3 +42,16 @@ GD_ATTRS = {
     "noise": ("label noise Delta", "1"),
     "lam": ("penalty lambda_t", "1"),
 }
+
+THRESHOLD_ATTRS = {
+    "kappa0": ("teacher width r / d", "1"),
+    "kappa0_unit": ("teacher width r / d (below 1)", "1"),
+    "noise": ("label noise Delta", "1"),
+    "alpha_bar_perfect_factorized": ("perfect recovery, factorized ERM (noiseless)", "1"),
+    "alpha_bar_perfect_direct": ("perfect recovery, direct ERM (noiseless)", "1"),
+    "alpha_bar_interp_noiseless": ("interpolation threshold as Delta -> 0", "1"),
+    "alpha_bar_bayes": ("Bayes-optimal perfect recovery", "1"),
+    "alpha_bar_interp": ("interpolation threshold (lambda -> 0+) in alpha_bar", "1"),
+    "delta_bar": ("noise level delta_bar of the effective denoising problem", "1"),
+    "found": ("the threshold's root was bracketed (1) or not (0, NaN)", "1"),
+}

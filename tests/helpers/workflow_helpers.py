@@ -82,10 +82,12 @@ def expected_counts(cfg: dict) -> dict[str, int]:
         ),
         "bayes_gd_softmax": _gd_jobs(sm["gd"]) if "gd" in sm else 0,
         "effective_config": 1,
-        "gather": 3,
+        "gather": 3 + ("erm" in cfg),
         "bayes_hardmax": 1,
         "bayes_hardmax_published": 1,
         "bayes_softmax": 1,
+        "erm_theory_thresholds": int("erm" in cfg),
+        "erm_thresholds": int("erm" in cfg),
         "all": 1,
     }
     return {rule: n for rule, n in counts.items() if n}

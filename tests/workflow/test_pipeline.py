@@ -20,30 +20,38 @@ FIGURES = tuple(REGISTRY)  # every registered figure: all of them are in the tes
 AGG = "results/bayes/aggregated"
 
 
+REFERENCES = {"bayes": "arXiv:2506.01582", "erm": "arXiv:2509.24914"}
+
+
 def test_tiny_run_produces_figures_and_datasets(tiny_run):
     for fig in FIGURES:
         for ext in ("pdf", "png"):
-            assert (tiny_run / f"results/bayes/figures/{fig}.{ext}").stat().st_size > 10_000
+            path = tiny_run / f"results/{REGISTRY[fig].paper}/figures/{fig}.{ext}"
+            assert path.stat().st_size > 10_000
     files = list((tiny_run / "results").rglob("*.nc"))
     counts = expected_counts(load_config("config/test.yaml"))
     simulations_and_theory = [
-        r for r in counts if r.startswith(("bayes_theory", "bayes_amp", "bayes_gd"))
+        r
+        for r in counts
+        if r.startswith(("bayes_theory", "bayes_amp", "bayes_gd", "erm_theory", "erm_gd"))
     ]
     assert len(files) == sum(counts[r] for r in simulations_and_theory) + counts["gather"]
     for path in files:
-        assert path.relative_to(tiny_run).parts[:2] == ("results", "bayes")
+        top, paper = path.relative_to(tiny_run).parts[:2]
+        assert top == "results" and paper in REFERENCES
         with xr.open_dataset(path) as ds:
             for key in ("Conventions", "title", "source", "history", "references"):
                 assert ds.attrs[key]
-            assert ds.attrs["paper"] == "bayes" and "arXiv:2506.01582" in ds.attrs["references"]
-            assert ds.attrs["title"].startswith("[bayes] ")
+            assert ds.attrs["paper"] == paper and REFERENCES[paper] in ds.attrs["references"]
+            assert ds.attrs["title"].startswith(f"[{paper}] ")
             assert {"commit", "dirty"} <= json.loads(ds.attrs["provenance_git"]).keys()
             assert json.loads(ds.attrs["provenance_parameters"])
             assert "numpy" in json.loads(ds.attrs["provenance_packages"])
             for var in ds.variables.values():
                 assert var.attrs["long_name"] and var.attrs["units"]
-            # an iterative solver's stopping state; GD has no stopping rule, only steps
-            assert "converged" in ds or ("step" in ds.coords and "loss" in ds)
+            # an iterative solver's stopping state (a root search's: found); GD has no
+            # stopping rule, only steps
+            assert "converged" in ds or "found" in ds or ("step" in ds.coords and "loss" in ds)
 
 
 def test_tiny_run_numbers_match_the_library(tiny_run):
@@ -57,6 +65,12 @@ def test_tiny_run_numbers_match_the_library(tiny_run):
         assert ds.attrs["collapse_max_spread"] < 1e-10
         # x = 0.4 at rho = 0.5: the shared doc's 0.3922
         assert float(ds.mmse_universal.sel(T=2, x=0.4)) == pytest.approx(0.3922, abs=1e-4)
+    with xr.open_dataset(tiny_run / "results/erm/aggregated/erm_thresholds.nc") as ds:
+        assert float(ds.alpha_bar_perfect_factorized.sel(kappa0_unit=0.5)) == pytest.approx(
+            0.4222, abs=5e-5
+        )
+        assert int(ds.found.sum()) == ds.found.size and ds.attrs["not_found"] == 0
+        assert float(ds.alpha_bar_interp.sel(noise=0.0, kappa0=10.0)) == 0.5
 
 
 def test_tiny_run_gathers_amp_seeds(tiny_run):
