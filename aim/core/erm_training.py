@@ -31,10 +31,8 @@ from aim.core.tokens import (
     sample_teacher,
     sample_tokens,
 )
+from aim.core.training_settings import PARAMETERISATIONS, TASKS
 from aim.core.validation import InputError, integer, number
-
-TASKS = ("label", "seq2seq")
-PARAMETERISATIONS = ("factorized", "direct")
 
 
 @dataclass(frozen=True, kw_only=True)

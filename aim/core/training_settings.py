@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from aim.core.validation import InputError, integer, number
 
 DTYPE_NAMES = ("float32", "float64")
+PARAMETERISATIONS = ("factorized", "direct")  # S = W W^T / sqrt(p d), or S itself (ERM)
+TASKS = ("label", "seq2seq")  # ERM losses: on the attention matrix, or on its product with x
 
 
 def _cuda_available() -> bool:

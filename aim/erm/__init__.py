@@ -2,6 +2,9 @@
 layer: six-parameter state evolution, learned spectra and thresholds."""
 
 from aim.core import Paper
+from aim.core.training_settings import PARAMETERISATIONS, TASKS
+
+__all__ = ["PAPER", "PARAMETERISATIONS", "TASKS"]
 
 PAPER = Paper(
     id="erm",
@@ -10,5 +13,3 @@ PAPER = Paper(
         "Inductive Bias and Spectral Properties of Single-Head Attention in High Dimensions)"
     ),
 )
-
-PARAMETERISATIONS = ("factorized", "direct")  # S = W W^T with weight decay; S with Frobenius

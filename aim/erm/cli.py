@@ -18,7 +18,7 @@ from aim.core.validation import (
     seed,
     width_ratio,
 )
-from aim.erm import PARAMETERISATIONS
+from aim.erm import PARAMETERISATIONS, TASKS
 
 LOG2_NODES_RANGE = (8, 20)  # 2^20 nodes: ~1 GB of proximal points at T = 5
 
@@ -53,7 +53,7 @@ def add_commands(sub) -> None:
     gd.add_argument("--beta", type=float, default=1.0, help="student temperature (default 1)")
     gd.add_argument("--beta0", type=float, default=1.0, help="teacher temperature (default 1)")
     gd.add_argument("--param", choices=PARAMETERISATIONS, default="factorized")
-    gd.add_argument("--task", choices=("label", "seq2seq"), default="label")
+    gd.add_argument("--task", choices=TASKS, default="label")
     gd.add_argument("--seed", type=int, default=0, help=f"seed of the batch (0..{MAX_SEED})")
     gd.add_argument("--lr", type=float, default=0.1)
     gd.add_argument("--tol", type=float, default=1e-7, help="stop a run when its loss moves less")
