@@ -17,13 +17,7 @@ from scipy.special import log_ndtr, softmax
 
 from aim.bayes import CHANNELS, VARIANTS
 from aim.core.gaussian import bivariate_normal_pdf, log_bivariate_normal_cdf
-from aim.core.tokens import to_z, z_scale
-
-
-def linear_observations(T: int) -> int:
-    """Linear observations of h that a noiseless softmax sample carries: (T^2 + T - 2) / 2,
-    the T (T + 1) / 2 entries of the symmetric h less the one shift softmax cannot see."""
-    return (T * T + T - 2) // 2
+from aim.core.tokens import linear_observations, to_z, z_scale
 
 
 def x_per_alpha(T: int) -> int:

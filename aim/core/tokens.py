@@ -25,6 +25,12 @@ def rank(*, rho: float, d: int) -> int:
     return r
 
 
+def linear_observations(T: int) -> int:
+    """(T^2 + T - 2) / 2: the entries of a symmetric T x T matrix of attention indices less
+    the one shift that a row-wise softmax cannot see (alpha_bar = alpha times this)."""
+    return (T * T + T - 2) // 2
+
+
 def sample_count(*, alpha: float, d: int) -> int:
     """n = alpha d^2, rounded to the nearest integer (at least 1)."""
     return max(1, int(round(alpha * d * d)))

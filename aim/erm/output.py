@@ -25,6 +25,8 @@ from scipy.linalg import null_space
 from scipy.special import ndtri
 from scipy.stats import qmc
 
+from aim.core.tokens import linear_observations
+
 NODE_SEED = 2509_24914  # the Sobol scrambling: part of every result's provenance
 LOG2_NODES = 14
 TEST_NODES_LOG2_FACTOR = 4  # the test error has no proximal problem: 16 times more nodes
@@ -90,11 +92,6 @@ def row_fit_projectors(T: int) -> tuple[np.ndarray, ...]:
 def search_starts(z: np.ndarray, fit: np.ndarray, *, T: int) -> list[np.ndarray]:
     """The starts z + P_A (fit - z) of the proximal search, fit the interpolating point."""
     return [z + P @ (fit - z) for P in row_fit_projectors(T)]
-
-
-def linear_observations(T: int) -> int:
-    """K = L - 1 = (T^2 + T - 2) / 2: alpha_bar = alpha K."""
-    return T * (T + 1) // 2 - 1
 
 
 @lru_cache(maxsize=8)

@@ -26,9 +26,10 @@ import numpy as np
 from scipy.optimize import brentq, root
 
 from aim.core.spectral import support, threshold_functionals
+from aim.core.tokens import linear_observations
 from aim.core.validation import integer, number, width_ratio
 from aim.erm import PARAMETERISATIONS
-from aim.erm.output import LOG2_NODES, MoreauOutput, linear_observations
+from aim.erm.output import LOG2_NODES, MoreauOutput
 from aim.erm.prior import PRIORS, PriorSide
 from aim.erm.thresholds import interpolating_noise, interpolation
 

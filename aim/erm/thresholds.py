@@ -15,6 +15,7 @@ from typing import NamedTuple
 from scipy.optimize import brentq
 
 from aim.core.spectral import threshold_functionals
+from aim.core.tokens import linear_observations
 
 
 class Interpolation(NamedTuple):
@@ -96,7 +97,7 @@ def thresholds(*, kappa0: float, noise: float, T: int) -> dict[str, float]:
     return {
         "alpha_bar_interp": interp.alpha_bar,
         "delta_bar": interp.delta_bar,
-        "alpha_interp": interp.alpha_bar / ((T * T + T - 2) / 2),
+        "alpha_interp": interp.alpha_bar / linear_observations(T),
         "alpha_bar_interp_noiseless": interpolation_noiseless(kappa0=kappa0),
         "alpha_bar_perfect_factorized": perfect_recovery_factorized(kappa0=kappa0),
         "alpha_bar_perfect_direct": PERFECT_RECOVERY_DIRECT,
