@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from scipy.special import softmax
 from tqdm import tqdm
 
 from aim.core.tokens import (
@@ -109,18 +110,13 @@ def symmetric_noise(shape: tuple[int, ...], *, T: int, noise: float, rng) -> np.
     return (g + np.swapaxes(g, -1, -2)) / math.sqrt(2)
 
 
-def _softmax(h: np.ndarray, beta: float) -> np.ndarray:
-    e = np.exp(beta * (h - h.max(axis=-1, keepdims=True)))
-    return e / e.sum(axis=-1, keepdims=True)
-
-
 def sample_draw(task: ErmTask, *, seed: int) -> Draw:
     """Teacher, tokens and attention labels softmax_beta0(h(S0; x) + xi) of one seed."""
     rng = np.random.default_rng(seed)
     teacher = sample_teacher(d=task.d, rho=task.kappa0, rng=rng)
     x = sample_tokens(n=task.n, T=task.T, d=task.d, rng=rng)
     noise = symmetric_noise((len(x),), T=task.T, noise=task.noise, rng=rng)
-    return Draw(teacher, x, _softmax(attention_indices(x, teacher) + noise, task.beta0))
+    return Draw(teacher, x, softmax(task.beta0 * (attention_indices(x, teacher) + noise), axis=-1))
 
 
 def sample_test(task: ErmTask, teacher: np.ndarray, *, seed: int, n: int) -> tuple:
@@ -130,7 +126,7 @@ def sample_test(task: ErmTask, teacher: np.ndarray, *, seed: int, n: int) -> tup
     x = sample_tokens(n=n, T=task.T, d=task.d, rng=rng)
     h = attention_indices(x, teacher)
     noise = symmetric_noise((n,), T=task.T, noise=task.noise, rng=rng)
-    return x, _softmax(h + noise, task.beta0), _softmax(h, task.beta0)
+    return x, softmax(task.beta0 * (h + noise), axis=-1), softmax(task.beta0 * h, axis=-1)
 
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
@@ -169,6 +165,11 @@ def attention_of(S: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     trace = torch.diagonal(S, dim1=1, dim2=2).sum(-1)
     h = h - trace[:, None, None, None] * torch.eye(T, dtype=x.dtype, device=x.device)
     return h / math.sqrt(d)
+
+
+def token_gram(x: torch.Tensor, task: ErmTask) -> torch.Tensor | None:
+    """x x^T / d per sequence, which the seq2seq loss needs (None for the label loss)."""
+    return torch.matmul(x, x.transpose(2, 3)) / task.d if task.task == "seq2seq" else None
 
 
 def data_terms(S, x, y, task: ErmTask, gram=None) -> torch.Tensor:
@@ -236,7 +237,7 @@ def train_erm(
         return torch.as_tensor(np.stack(a), dtype=dtype, device=device)
 
     x, y = tensor([dr.x for dr in draws]), tensor([dr.y for dr in draws])
-    gram = torch.matmul(x, x.transpose(2, 3)) / task.d if task.task == "seq2seq" else None
+    gram = token_gram(x, task)
     lam_t = torch.as_tensor(lam, dtype=dtype, device=device)
     params = [
         p.to(dtype=dtype, device=device).requires_grad_(True)
@@ -273,26 +274,15 @@ def train_erm(
         optimiser.step()
         bar.set_postfix(active=int(active.sum()), loss=f"{np.nanmean(value):.3e}", refresh=False)
     bar.close()
-    return _measure(task, draws, params, lam_t, seeds, steps, stopped, diverged, test_samples)
-
-
-def _measure(task, draws, params, lam_t, seeds, steps, stopped, diverged, test_samples):
-    dtype, device = lam_t.dtype, lam_t.device
-    with torch.no_grad():
+    with torch.no_grad():  # the final objective: a run cut by max_steps moved after `value`
         stacked = torch.stack(params)
         S = student_matrix(stacked, task)
-        x = torch.as_tensor(np.stack([dr.x for dr in draws]), dtype=dtype, device=device)
-        y = torch.as_tensor(np.stack([dr.y for dr in draws]), dtype=dtype, device=device)
-        gram = torch.matmul(x, x.transpose(2, 3)) / task.d if task.task == "seq2seq" else None
         train = (data_terms(S, x, y, task, gram) + penalties(stacked, lam_t, task)).cpu().numpy()
         tests = [
             sample_test(task, dr.teacher, seed=s, n=test_samples) for dr, s in zip(draws, seeds)
         ]
-        xt, noisy, clean = (
-            torch.as_tensor(np.stack([t[i] for t in tests]), dtype=dtype, device=device)
-            for i in range(3)
-        )
-        gram_t = torch.matmul(xt, xt.transpose(2, 3)) / task.d if task.task == "seq2seq" else None
+        xt, noisy, clean = (tensor([t[i] for t in tests]) for i in range(3))
+        gram_t = token_gram(xt, task)
         errors = [
             data_terms(S, xt, lab, task, gram_t).cpu().numpy() / test_samples
             for lab in (noisy, clean)
