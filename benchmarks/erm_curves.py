@@ -59,11 +59,9 @@ def _output_side_ratio() -> None:
 
     geo = output.geometry(2)
     rng = np.random.default_rng(0)
-    xi, u = rng.standard_normal((2, 2, 200))
-    at = output.nodes_at(q=POINT["q"], m=POINT["m"], Q0=1.5, noise=0.5, T=2, log2_nodes=8)
-    s = np.sqrt(1.75 - POINT["m"] ** 2 / POINT["q"])
-    z, w = np.sqrt(POINT["q"]) * xi, POINT["m"] / np.sqrt(POINT["q"]) * xi + s * u
-    y = output.labels(w, geo, beta=1.0)
+    xi, u = rng.standard_normal((2, 2, 200))  # Monte Carlo samples, as the authors draw them
+    at = output.coordinates(xi, u, q=POINT["q"], m=POINT["m"], Q0=1.5, noise=0.5)
+    z, y = at.z, output.labels(at.w, geo, beta=1.0)
     start = time.perf_counter()
     shifts = []
     for i in range(z.shape[1]):
@@ -78,7 +76,6 @@ def _output_side_ratio() -> None:
     values = np.sum(np.square(shifts), axis=1)
     relative_sd = values.std() / values.mean()  # Monte Carlo error of q_hat: this / sqrt(n)
     samples = (relative_sd / sobol_error) ** 2
-    del at
     print(
         f"output side: ours {ours_s:.3f} s (2^14 nodes, q_hat error {sobol_error:.1e} vs 2^18); "
         f"per-sample scipy {per_sample * 1e3:.2f} ms, {samples:.3g} samples for that error "

@@ -281,10 +281,15 @@ class Nodes:
 
 
 def nodes_at(*, q: float, m: float, Q0: float, noise: float, T: int, log2_nodes: int) -> Nodes:
-    """Per coordinate, (z*, z) ~ N(0, [[Q0, m], [m, q]]), w = z* + zeta, zeta ~ N(0, noise/2):
-    z = sqrt(q) xi, w = (m / sqrt(q)) xi + s u with s^2 = Q0 + noise/2 - m^2/q, and
-    E[z* | xi, u] = w - (noise / (2 s)) u."""
+    """The Gaussian variables on the fixed Sobol nodes (see coordinates)."""
     xi, u = gaussian_nodes(T=T, log2_nodes=log2_nodes)
+    return coordinates(xi, u, q=q, m=m, Q0=Q0, noise=noise)
+
+
+def coordinates(xi, u, *, q: float, m: float, Q0: float, noise: float) -> Nodes:
+    """Per coordinate, (z*, z) ~ N(0, [[Q0, m], [m, q]]), w = z* + zeta, zeta ~ N(0, noise/2),
+    from standard normals xi, u: z = sqrt(q) xi, w = (m / sqrt(q)) xi + s u with
+    s^2 = Q0 + noise/2 - m^2/q, and E[z* | xi, u] = w - (noise / (2 s)) u."""
     slope = m / np.sqrt(q) if q > 0 else 0.0
     s2 = Q0 + noise / 2 - slope**2
     if s2 < -1e-12:
