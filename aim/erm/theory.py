@@ -101,6 +101,9 @@ def threshold_table(*, kappa0_unit: list[float], kappa0: list[float], noise: lis
             ),
             "alpha_bar_bayes": ("kappa0_unit", [thresholds.bayes_optimal(kappa0=k) for k in unit]),
             "alpha_bar_perfect_direct": thresholds.PERFECT_RECOVERY_DIRECT,
+            # the paper's reference width, quoted by the caption whatever the grid
+            "pr_factorized_at_half": thresholds.perfect_recovery_factorized(kappa0=0.5),
+            "interp_noiseless_at_half": thresholds.interpolation_noiseless(kappa0=0.5),
             "alpha_bar_interp": (("noise", "kappa0"), interp),
             "delta_bar": (("noise", "kappa0"), delta),
             "found": (("noise", "kappa0"), np.isfinite(interp).astype(np.int8)),

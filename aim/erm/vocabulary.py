@@ -54,4 +54,6 @@ THRESHOLD_ATTRS = {
     "alpha_bar_interp": ("interpolation threshold (lambda -> 0+) in alpha_bar", "1"),
     "delta_bar": ("noise level delta_bar of the effective denoising problem", "1"),
     "found": ("the threshold's root was bracketed (1) or not (0, NaN)", "1"),
+    "pr_factorized_at_half": ("perfect recovery, factorized ERM, at kappa0 = 0.5", "1"),
+    "interp_noiseless_at_half": ("interpolation threshold as Delta -> 0, at kappa0 = 0.5", "1"),
 }
