@@ -10,6 +10,7 @@ Order: BO < PR factorized < interpolation (noise -> 0) < 1/2.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import NamedTuple
 
 from scipy.optimize import brentq
@@ -55,6 +56,7 @@ def interpolating_noise(*, kappa0: float, noise: float, eps: float = 0.0) -> Int
     return Interpolation(f.dJ_ddelta / (4 * delta), delta)
 
 
+@lru_cache(maxsize=64)  # every lambda -> 0+ point of a curve asks for the same threshold
 def interpolation(*, kappa0: float, noise: float) -> Interpolation:
     """alpha_bar_interp and delta_bar (the closed form at noise = 0, where delta_bar = 0)."""
     if noise == 0:
