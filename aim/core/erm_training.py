@@ -132,14 +132,16 @@ def sample_test(task: ErmTask, teacher: np.ndarray, *, seed: int, n: int) -> tup
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
 
-def run_seeds(*, seed: int, runs: int) -> tuple[list[int], list[int]]:
-    """The data and initialisation seeds of runs 0..runs-1 of `seed` (numpy SeedSequence
-    of (seed, run, stream)): a run's draws depend on its own seeds only."""
+def run_seeds(*, seed: int, runs: int, first: int = 0) -> tuple[list[int], list[int]]:
+    """The data and initialisation seeds of runs first..first+runs-1 of `seed` (numpy
+    SeedSequence of (seed, run, stream)): a run's draws depend on its own seeds only, so a
+    batch split into blocks of runs draws what the whole batch would."""
 
     def one(r, stream):
         return int(np.random.SeedSequence([seed, r, stream]).generate_state(1)[0])
 
-    return [one(r, 0) for r in range(runs)], [one(r, 1) for r in range(runs)]
+    ids = range(first, first + runs)
+    return [one(r, 0) for r in ids], [one(r, 1) for r in ids]
 
 
 def memory_mb(task: ErmTask, *, runs: int, test_samples: int = 2000) -> float:

@@ -279,3 +279,22 @@ def learned_spectrum(
     atom = threshold_functionals(eps=eps, noise_std=noise_std, rho=rho).cdf
     inside = spectral_density(eps + np.clip(y, 0, None) / eta, delta=noise_std**2, rho=rho) / eta
     return atom, np.where(y > 0, inside, 0.0)
+
+
+def teacher_top(rho: float) -> float:
+    """The largest eigenvalue of S0 = W0 W0^T / sqrt(r d): (1 + sqrt(rho))^2 / sqrt(rho)."""
+    return (1 + np.sqrt(rho)) ** 2 / np.sqrt(rho)
+
+
+def teacher_eigenvalue_density(y, *, rho: float) -> np.ndarray:
+    """Density of the non-zero eigenvalues of S0 = W0 W0^T / sqrt(r d) (total mass
+    min(rho, 1)): Marchenko-Pastur of ratio rho, rescaled by 1/sqrt(rho); the rest of the mass
+    (1 - rho when rho < 1) is an atom at 0."""
+    y = np.asarray(y, dtype=float)
+    x = y * np.sqrt(rho)  # an eigenvalue of W0 W0^T / d
+    lo, hi = (1 - np.sqrt(rho)) ** 2, (1 + np.sqrt(rho)) ** 2
+    inside = (x > lo) & (x < hi)
+    root = np.sqrt(np.clip((hi - x) * (x - lo), 0, None))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mp = np.where(inside, root / (2 * np.pi * x), 0.0)
+    return mp * np.sqrt(rho)

@@ -25,12 +25,14 @@ def gd_dataset(
     runs: int,
     seed: int,
     settings: dict,
+    first_run: int = 0,
     max_batch: int = 256,
     progress: bool | None = None,
 ) -> xr.Dataset:
-    """Every (lambda, run) pair trained, max_batch pairs per torch batch."""
+    """Every (lambda, run) pair of runs first_run..first_run+runs-1 trained, max_batch pairs
+    per torch batch."""
     adam = AdamSettings(**settings)
-    seeds, init_seeds = run_seeds(seed=seed, runs=runs)
+    seeds, init_seeds = run_seeds(seed=seed, runs=runs, first=first_run)
     result = train_grid(
         task,
         lam=lam,
@@ -49,7 +51,7 @@ def gd_dataset(
         data,
         coords={
             "lam": np.asarray(lam, float),
-            "run": np.arange(runs),
+            "run": np.arange(first_run, first_run + runs),
             "eigenvalue": np.arange(task.d),
             "data_seed": ("run", np.asarray(seeds, np.int64)),
             "init_seed": ("run", np.asarray(init_seeds, np.int64)),
@@ -63,6 +65,9 @@ def gd_dataset(
         kappa=task.kappa,
         noise=task.noise,
         T=task.T,
+        beta=task.beta,
+        parameterisation=task.parameterisation,
+        task=task.task,
         seed=seed,
     )
     ds = with_metadata(ds, GD_ATTRS)
@@ -73,7 +78,8 @@ def gd_dataset(
             f"ERM by full-batch Adam ({task.parameterisation}, {task.task}), d = {task.d}, "
             f"alpha = {task.alpha:g}, {runs} runs x {len(lam)} lambda"
         ),
-        parameters=vars(task) | {"lam": list(lam), "runs": runs, "seed": seed},
+        parameters=vars(task)
+        | {"lam": list(lam), "runs": runs, "first_run": first_run, "seed": seed},
         settings=vars(adam),
     )
     return ds

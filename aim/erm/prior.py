@@ -11,6 +11,7 @@ lambda |S|_F^2, so S = B / c with c = sigma_hat + 4 lambda (linear shrinkage).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -30,12 +31,26 @@ class PriorSide:
     rank: float
 
 
+class Spectrum(NamedTuple):
+    """The weight-decay estimate's eigenvalues are eta (x - eps)_+ with x ~ mu_delta, the law
+    of S0 + delta Z."""
+
+    delta: float
+    eps: float
+    eta: float
+
+
+def factorized_spectrum(*, q_hat: float, m_hat: float, sigma_hat: float, lam: float) -> Spectrum:
+    """delta = sqrt(q_hat) / m_hat, eps = 2 lam / m_hat, eta = m_hat / sigma_hat."""
+    return Spectrum(np.sqrt(q_hat) / m_hat, 2 * lam / m_hat, m_hat / sigma_hat)
+
+
 def factorized(
     *, q_hat: float, m_hat: float, sigma_hat: float, lam: float, kappa0: float
 ) -> PriorSide:
     """q = eta^2 J, m = eta J - sqrt(q_hat) dJ/ddelta / (2 sigma_hat) - lam dJ/deps / sigma_hat,
     sigma = m_hat dJ/ddelta / (2 sqrt(q_hat) sigma_hat), value = -m_hat^2 J / (4 sigma_hat)."""
-    delta, eps, eta = np.sqrt(q_hat) / m_hat, 2 * lam / m_hat, m_hat / sigma_hat
+    delta, eps, eta = factorized_spectrum(q_hat=q_hat, m_hat=m_hat, sigma_hat=sigma_hat, lam=lam)
     f = threshold_functionals(eps=eps, noise_std=delta, rho=kappa0)
     return PriorSide(
         q=eta**2 * f.J,

@@ -6,7 +6,7 @@ by MINPACK's hybrid method (scipy `root`) with the Jacobian carried along a cont
 in alpha; the output side warm-starts its proximal points from the previous evaluation,
 and every converged point is confirmed by one evaluation with the global proximal search.
 
-Three phases are solved in closed form where the general equations degenerate:
+Four phases are solved in closed form where the general equations degenerate:
 - the zero student (factorized, lambda > 0, tiny alpha): S = 0 is a fixed point when the
   threshold eps = 2 lambda / m_hat lies above the whole spectrum of mu_delta;
 - interpolation (factorized, lambda -> 0+, alpha_bar below alpha_bar_interp): the hats
@@ -14,6 +14,8 @@ Three phases are solved in closed form where the general equations degenerate:
   then the interpolating one and the fixed point reduces to two spectral equations,
       4 alpha_bar delta = dJ/ddelta,   Q0 + noise/2 = J - (delta/2) dJ/ddelta - eps dJ/deps,
   with q = c^2 J, m = c (J - (delta/2) dJ/ddelta - (eps/2) dJ/deps), c = beta0 / beta;
+- perfect recovery (factorized, lambda -> 0+, noiseless, alpha_bar past its threshold):
+  the student is c S0;
 - otherwise the general equations (lambda -> 0+ above alpha_interp is eps = 0).
 """
 
@@ -30,8 +32,12 @@ from aim.core.tokens import linear_observations
 from aim.core.validation import integer, number, width_ratio
 from aim.erm import PARAMETERISATIONS
 from aim.erm.output import LOG2_NODES, MoreauOutput
-from aim.erm.prior import PRIORS, PriorSide
-from aim.erm.thresholds import interpolating_noise, interpolation
+from aim.erm.prior import PRIORS, PriorSide, Spectrum, factorized_spectrum
+from aim.erm.thresholds import (
+    interpolating_noise,
+    interpolation,
+    perfect_recovery_factorized,
+)
 
 # On log(hats). Node doubling moves log(hats) by 1e-4 (lambda = 0.01) to 1e-2 (lambda -> 0+ near the
 # interpolation threshold): a root to 1e-5 is finer than the quadrature everywhere.
@@ -79,7 +85,7 @@ class ErmModel:
 
 @dataclass(frozen=True, kw_only=True)
 class ErmPoint:
-    """One fixed point and its observables. `phase` is finite, interpolating or zero."""
+    """One fixed point and its observables. `phase` is finite, interpolating, zero or perfect."""
 
     alpha: float
     q: float
@@ -258,12 +264,54 @@ class StateEvolution:
         out = self.output(alpha=alpha, q=0.3 * model.Q0, m=0.25 * model.Q0, sigma=1.0)
         return np.log([out.q_hat, out.m_hat, out.sigma_hat])
 
+    def spectrum(self, point: ErmPoint) -> Spectrum | None:
+        """(delta, eps, eta) of the estimate's eigenvalue law at a factorized point that has
+        one (finite or interpolating); None otherwise."""
+        if self.model.parameterisation != "factorized":
+            return None
+        if point.phase == "finite" and point.m_hat > 0:
+            hats = {k: getattr(point, k) for k in ("q_hat", "m_hat", "sigma_hat")}
+            return factorized_spectrum(**hats, lam=self.model.lam)
+        if point.phase == "interpolating":
+            delta, eps = self._interpolating_state(self.model.alpha_bar(point.alpha))
+            return Spectrum(delta, eps, self.model.beta0 / self.model.beta)
+        return None
+
     def _special_phase(self, alpha: float) -> ErmPoint | None:
         if self.model.parameterisation != "factorized":
             return None
         if self.model.lam == 0:
-            return self._interpolating(alpha)
+            return self._interpolating(alpha) or self._perfect(alpha)
         return self._zero_student(alpha)
+
+    def _perfect(self, alpha: float) -> ErmPoint | None:
+        """Noiseless labels, lambda -> 0+, past perfect recovery: the minimum-nuclear-norm
+        interpolator is the teacher (times beta0 / beta), every error 0."""
+        model = self.model
+        if model.noise > 0 or model.alpha_bar(alpha) < perfect_recovery_factorized(
+            kappa0=model.kappa0
+        ):
+            return None
+        c = model.beta0 / model.beta
+        q, m = c**2 * model.Q0, c * model.Q0
+        return ErmPoint(
+            alpha=alpha,
+            q=q,
+            m=m,
+            sigma=math.inf,
+            q_hat=0.0,
+            m_hat=0.0,
+            sigma_hat=0.0,
+            test_error=self.output.test_error(q=q, m=m),
+            train_loss=0.0,
+            mse=model.Q0 - 2 * m + q,
+            rank=min(model.kappa0, 1.0),
+            converged=True,
+            residual=0.0,
+            evaluations=0,
+            unconverged_nodes=0.0,
+            phase="perfect",
+        )
 
     def _zero_student(self, alpha: float) -> ErmPoint | None:
         out = self.output.zero_student(alpha=alpha)

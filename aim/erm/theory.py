@@ -7,18 +7,27 @@ import numpy as np
 import xarray as xr
 
 from aim.core.io import annotate, with_metadata
+from aim.core.spectral import (
+    learned_spectrum,
+    support,
+    teacher_eigenvalue_density,
+    teacher_top,
+    upper_bulk_mass,
+)
 from aim.erm import PAPER, thresholds
 from aim.erm import output as output_side
+from aim.erm.prior import Spectrum
 from aim.erm.state_evolution import (
     MAX_UNCONVERGED_NODES,
     RESIDUAL_TOL,
     ErmModel,
+    StateEvolution,
     solve_curve,
 )
 from aim.erm.thresholds import interpolation
 from aim.erm.vocabulary import THEORY_ATTRS, THRESHOLD_ATTRS
 
-PHASES = ("finite", "interpolating", "zero")
+PHASES = ("finite", "interpolating", "zero", "perfect")
 FIELDS = (
     "q",
     "m",
@@ -43,6 +52,7 @@ def theory_curve(*, alpha, model: ErmModel, progress=None) -> xr.Dataset:
     lambda -> 0+ (factorized)."""
     points = solve_curve(model, alpha, progress=progress)
     data = {name: ("alpha", np.array([getattr(p, name) for p in points])) for name in FIELDS}
+    data |= _spectrum_fields(model, points)
     data["converged"] = ("alpha", np.array([p.converged for p in points], dtype=np.int8))
     data["phase"] = ("alpha", np.array([PHASES.index(p.phase) for p in points], dtype=np.int8))
     ds = xr.Dataset(data, coords={"alpha": [p.alpha for p in points]})
@@ -69,6 +79,57 @@ def theory_curve(*, alpha, model: ErmModel, progress=None) -> xr.Dataset:
             "max_unconverged_nodes": MAX_UNCONVERGED_NODES,
             "branch_search": "continuations up and down the grid, lowest train loss kept",
         },
+    )
+    return ds
+
+
+def _spectrum_fields(model: ErmModel, points) -> dict:
+    """delta, eps, eta of the eigenvalue law at every point that has one, and the mass of its
+    upper bulk once the support of mu_delta has split (NaN before)."""
+    se = StateEvolution(model)
+    laws = [se.spectrum(p) for p in points]
+    law = np.array([tuple(s) if s else (np.nan,) * 3 for s in laws])
+    upper = [upper_bulk_mass(noise_std=s.delta, rho=model.kappa0) if s else None for s in laws]
+    fields = {name: ("alpha", law[:, i]) for i, name in enumerate(Spectrum._fields)}
+    fields["upper_bulk"] = ("alpha", np.array([np.nan if u is None else u for u in upper]))
+    return fields
+
+
+def spectrum_density(*, alpha: float, model: ErmModel, points: int = 400) -> xr.Dataset:
+    """The law of the singular values s of W / (p d)^(1/4) (s^2 the eigenvalues of S_hat)
+    at one alpha: an atom at 0 and a density on a grid up to the top of the support; and the
+    target's (W0 / (r d)^(1/4)) for comparison. A factorized model only."""
+    if model.parameterisation != "factorized":
+        raise ValueError("the learned spectrum is computed for the factorized model")
+    (point,) = solve_curve(model, [alpha])
+    law = StateEvolution(model).spectrum(point)
+    if law is None:
+        raise ValueError(f"no eigenvalue law at alpha = {alpha} (phase {point.phase})")
+    top = support(delta=law.delta**2, rho=model.kappa0)[-1][1]
+    s_max = 1.05 * np.sqrt(max(law.eta * (top - law.eps), teacher_top(model.kappa0)))
+    s = np.linspace(0, s_max, points + 1)[1:]
+    atom, density = learned_spectrum(
+        s**2, eps=law.eps, eta=law.eta, noise_std=law.delta, rho=model.kappa0
+    )
+    ds = xr.Dataset(
+        {
+            "density": ("s", 2 * s * density),
+            "teacher_density": ("s", 2 * s * teacher_eigenvalue_density(s**2, rho=model.kappa0)),
+            "atom": atom,
+            "teacher_atom": max(0.0, 1 - model.kappa0),
+            "converged": np.int8(point.converged),
+            **{name: getattr(law, name) for name in Spectrum._fields},
+            "test_error": point.test_error,
+        },
+        coords={"s": s},
+    )
+    ds = ds.assign_coords(alpha=alpha, kappa0=model.kappa0, noise=model.noise, lam=model.lam)
+    ds = with_metadata(ds, THEORY_ATTRS)
+    annotate(
+        ds,
+        paper=PAPER,
+        title=f"learned singular-value law, alpha = {alpha:g}, lambda_t = {model.lam:g}",
+        parameters={"alpha": alpha} | vars(model),
     )
     return ds
 

@@ -82,15 +82,73 @@ def expected_counts(cfg: dict) -> dict[str, int]:
         ),
         "bayes_gd_softmax": _gd_jobs(sm["gd"]) if "gd" in sm else 0,
         "effective_config": 1,
-        "gather": 3 + ("erm" in cfg),
+        "gather": 3,
         "bayes_hardmax": 1,
         "bayes_hardmax_published": 1,
         "bayes_softmax": 1,
-        "erm_theory_thresholds": int("erm" in cfg),
-        "erm_thresholds": int("erm" in cfg),
         "all": 1,
     }
+    if "erm" in cfg:
+        counts |= erm_counts(cfg["erm"])
+        counts["gather"] += len(ERM_FIGURES)
     return {rule: n for rule, n in counts.items() if n}
+
+
+ERM_FIGURES = (
+    "erm_spectra",
+    "erm_interpolation",
+    "erm_factorization",
+    "erm_seq2seq",
+    "erm_temperature",
+    "erm_tokens",
+    "erm_vs_bayes",
+    "erm_thresholds",
+)
+
+
+def _log_points(spec: dict) -> int:
+    lo, hi, k = spec["min"], spec["max"], spec["per_decade"]
+    return int(round(np.ceil(k * np.log10(hi) - 1e-9) - np.floor(k * np.log10(lo) + 1e-9))) + 1
+
+
+def erm_counts(erm: dict) -> dict[str, int]:
+    """Jobs per erm rule, counted from the section as the paper's figures need them."""
+    gd, ap, sp = erm["gd"], erm["appendix"], erm["spectra"]
+    blocks = -(-gd["runs"] // gd["runs_per_job"])
+    panel_blocks = -(-sp["panels"]["runs"] // gd["runs_per_job"])
+    settings_se = {(b, 2) for b in ap["beta"]} | {(1, t) for t in ap["se_T"]} | {(1, 2)}
+    settings_gd = (
+        {("label", b, 2) for b in ap["beta"]}
+        | {("label", 1, t) for t in ap["T"]}
+        | {("seq2seq", 1, 2), ("label", 1, 2)}
+    )
+    spectra_points = {(k, a, gd["d"]) for k in sp["kappa"] for a in sp["gd_alpha"]}
+    panels = {(1, a, d) for a, d in zip(sp["panels"]["alpha"], sp["panels"]["d"])}
+    theory = (
+        len({erm["base"]["kappa0"], *sp["rank_kappa0"]})
+        + len({*erm["interpolation"]["lam"], 0})
+        + 2 * _log_points(erm["factorization"]["lam"])
+        + 1
+        + _log_points(erm["vs_bayes"]["lam"])
+        + 1
+        + len(ap["noise"]) * len(settings_se)
+    )
+    gd_jobs = (
+        len(spectra_points) * blocks
+        + len(panels - spectra_points) * panel_blocks
+        + len(erm["interpolation"]["gd_alpha"]) * blocks
+        + 2 * len(erm["factorization"]["gd_alpha"]) * blocks
+        + len(erm["vs_bayes"]["gd_alpha_bar"]) * blocks
+        + len(ap["noise"]) * len(ap["gd_alpha_bar"]) * len(settings_gd) * blocks
+    )
+    return {
+        "erm_theory": theory,
+        "erm_spectrum": len(sp["panels"]["alpha"]),
+        "erm_bayes_mmse": 1,
+        "erm_gd": gd_jobs,
+        "erm_theory_thresholds": 1,
+        **dict.fromkeys(ERM_FIGURES, 1),
+    }
 
 
 def load_config(name: str) -> dict:

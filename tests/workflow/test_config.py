@@ -42,6 +42,23 @@ def test_a_config_without_a_simulation_section_plans_none_of_it(tmp_path, drop, 
     assert counts == expected_counts(cfg)
 
 
+def test_one_figure_plans_only_what_it_needs(tmp_path):
+    """snakemake erm_spectra: its SE curves (the rank panel's kappa0), its laws, its GD
+    blocks (test-error points and panels), one gather and the figure."""
+    cfg = load_config("config/config.yaml")
+    counts = job_counts(dry_run(REPO / "config/config.yaml", tmp_path, "erm_spectra").stdout)
+    sp, gd = cfg["erm"]["spectra"], cfg["erm"]["gd"]
+    blocks = -(-gd["runs"] // gd["runs_per_job"])
+    points = len(sp["kappa"]) * len(sp["gd_alpha"]) * blocks + len(sp["panels"]["alpha"])
+    assert counts == {
+        "erm_theory": len({cfg["erm"]["base"]["kappa0"], *sp["rank_kappa0"]}),
+        "erm_spectrum": len(sp["panels"]["alpha"]),
+        "erm_gd": points,
+        "gather": 1,
+        "erm_spectra": 1,
+    }
+
+
 def _leaves(tree, prefix=()):
     if isinstance(tree, dict) and tree:
         for key, value in tree.items():

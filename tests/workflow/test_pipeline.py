@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import xarray as xr
 import yaml
+from scipy.integrate import trapezoid
 from workflow_helpers import copy_workflow, expected_counts, load_config, snakemake
 
 from aim.figures import REGISTRY
@@ -33,7 +34,10 @@ def test_tiny_run_produces_figures_and_datasets(tiny_run):
     simulations_and_theory = [
         r
         for r in counts
-        if r.startswith(("bayes_theory", "bayes_amp", "bayes_gd", "erm_theory", "erm_gd"))
+        if r.startswith(
+            ("bayes_theory", "bayes_amp", "bayes_gd", "erm_theory", "erm_gd", "erm_spectrum")
+        )
+        or r == "erm_bayes_mmse"
     ]
     assert len(files) == sum(counts[r] for r in simulations_and_theory) + counts["gather"]
     for path in files:
@@ -51,7 +55,13 @@ def test_tiny_run_produces_figures_and_datasets(tiny_run):
                 assert var.attrs["long_name"] and var.attrs["units"]
             # an iterative solver's stopping state (a root search's: found); GD has no
             # stopping rule, only steps
-            assert "converged" in ds or "found" in ds or ("step" in ds.coords and "loss" in ds)
+            # ERM training: its stopping rule's state (stopped)
+            assert (
+                "converged" in ds
+                or "found" in ds
+                or "stopped" in ds
+                or ("step" in ds.coords and "loss" in ds)
+            )
 
 
 def test_tiny_run_numbers_match_the_library(tiny_run):
@@ -71,6 +81,46 @@ def test_tiny_run_numbers_match_the_library(tiny_run):
         )
         assert int(ds.found.sum()) == ds.found.size and ds.attrs["not_found"] == 0
         assert float(ds.alpha_bar_interp.sel(noise=0.0, kappa0=10.0)) == 0.5
+
+
+def test_tiny_run_erm_aggregates(tiny_run):
+    agg = tiny_run / "results/erm/aggregated"
+    with xr.open_dataset(agg / "erm_interpolation.nc") as ds:
+        # the reference alpha_bar_interp = 0.3069642 at kappa0 = Delta = 0.5, over 2
+        assert ds.attrs["alpha_interp"] == pytest.approx(0.3069642 / 2, abs=1e-6)
+        limit = ds.isel(curve=int(np.argmin(ds.lam.values)))
+        assert float(limit.lam) == 0 and ds.attrs["peak_test_error"] == float(
+            limit.test_error.max()
+        )
+    with xr.open_dataset(agg / "erm_vs_bayes.nc") as ds:
+        assert ds.attrs["alpha_bar_perfect_bayes"] == pytest.approx(0.375, abs=1e-12)
+        assert ds.attrs["alpha_bar_perfect_erm"] == pytest.approx(0.4222, abs=5e-5)
+        # x = 2 alpha_bar = 0.4 at rho = 0.5: the shared doc's MMSE 0.3922
+        at = np.argmin(abs(ds.bayes_alpha_bar.values - 0.2))
+        assert float(ds.bayes_mmse[at]) == pytest.approx(0.3922, abs=1e-4)
+    with xr.open_dataset(agg / "erm_spectra.nc") as ds:
+        for k in range(ds.panel.size):  # the law's mass: its atom and its density, 1
+            s, density = ds.law_s.values[k], ds.law_density.values[k]
+            mass = float(ds.law_atom[k]) + trapezoid(np.r_[0, density], np.r_[0, s])
+            assert mass == pytest.approx(1, abs=5e-3)
+            teacher = float(ds.law_teacher_atom[k]) + trapezoid(
+                np.r_[0, ds.law_teacher_density.values[k]], np.r_[0, s]
+            )
+            assert teacher == pytest.approx(1, abs=5e-3)
+
+
+def test_tiny_run_gathers_erm_runs(tiny_run):
+    """The aggregate's mean and count at a point are those of its blocks' runs."""
+    blocks = sorted((tiny_run / "results/erm/gd/interpolation").glob("*.nc"))
+    errors = []
+    for path in blocks:
+        with xr.open_dataset(path) as ds:
+            errors += list(ds.test_error.sel(lam=0.01).values)
+    with xr.open_dataset(tiny_run / "results/erm/aggregated/erm_interpolation.nc") as ds:
+        row = ds.isel(point=int(np.flatnonzero(np.isclose(ds.gd_lam, 0.01))[0]))
+        assert int(row.gd_runs) == len(errors) == 2
+        assert float(row.gd_test_error_mean) == pytest.approx(np.mean(errors), rel=1e-6)
+        assert float(row.gd_test_error_std) == pytest.approx(np.std(errors, ddof=1), rel=1e-6)
 
 
 def test_tiny_run_gathers_amp_seeds(tiny_run):
