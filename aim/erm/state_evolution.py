@@ -281,7 +281,8 @@ class StateEvolution:
         if self.model.parameterisation != "factorized":
             return None
         if self.model.lam == 0:
-            return self._interpolating(alpha) or self._perfect(alpha)
+            # noiseless: exact from alpha_bar_PR on, below the Delta -> 0 interpolation limit
+            return self._perfect(alpha) or self._interpolating(alpha)
         return self._zero_student(alpha)
 
     def _perfect(self, alpha: float) -> ErmPoint | None:

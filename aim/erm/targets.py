@@ -474,11 +474,48 @@ def check_section(section: dict, *, limits: dict, job_sizes: bool = True) -> Non
                 f"{limits['jobs']:,}"
             )
     if job_sizes:
-        largest = max(all_points(section), key=lambda p: p.alpha * p.d**3 * p.T)
-        need = costs.gd_memory_mb(**gd_size(section, largest))
+        need, largest = max(
+            (costs.gd_memory_mb(**gd_size(section, p)), p) for p in all_points(section)
+        )
         check_memory(
             need,
             name="erm.gd",
             what=f"its largest GD job (d = {largest.d}, alpha = {largest.alpha:g})",
             limit_mb=limits.get("job_memory_mb"),
         )
+
+
+def predicted_cpu_hours(section: dict) -> dict[str, float]:
+    """CPU-hours of each figure's jobs by the cost model (a job shared by two figures is
+    counted for both; `total` counts it once)."""
+    threads = section["gd"]["threads"]
+    log2_nodes = section["solver"]["log2_nodes"]
+
+    def curve_hours(curve: Curve) -> float:
+        points = len(se_alphas(section, curve.group, T=curve.T))
+        return costs.theory_seconds(points=points, T=curve.T, log2_nodes=log2_nodes) / 3600
+
+    def point_hours(point: Point) -> float:
+        size = gd_size(section, point)
+        return threads * costs.gd_seconds(**size, threads=threads) / 3600
+
+    def hours(curves, points) -> float:
+        return sum(map(curve_hours, curves)) + sum(map(point_hours, points))
+
+    figures = {
+        "erm_spectra": hours(spectra_curves(section), spectra_points(section)),
+        "erm_interpolation": hours(interpolation_curves(section), interpolation_points(section)),
+        "erm_factorization": hours(
+            oracle_curves(section, "factorization"), oracle_points(section, "factorization")
+        ),
+        **{
+            f"erm_{name}": hours(appendix_curves(section, name), appendix_points(section, name))
+            for name in ("seq2seq", "temperature", "tokens")
+        },
+        "erm_vs_bayes": hours(
+            oracle_curves(section, "vs_bayes", params=("factorized",)),
+            oracle_points(section, "vs_bayes", params=("factorized",)),
+        ),
+    }
+    figures["total"] = hours(all_curves(section), all_points(section))
+    return figures

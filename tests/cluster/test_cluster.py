@@ -17,6 +17,8 @@ import xarray as xr
 from slurm import SlurmCluster
 from workflow_helpers import copy_workflow, snakemake
 
+from aim.figures import REGISTRY
+
 pytestmark = pytest.mark.cluster
 
 SLURM_FLAGS = (
@@ -67,8 +69,8 @@ def test_slurm_run_submits_jobs_and_completes(runs):
     _, remote, result, _ = runs
     submitted = re.findall(r"submitted with SLURM jobid (\d+)", result.stdout + result.stderr)
     assert len(submitted) >= 3  # theory, AMP and GD groups at least
-    for figure in ("bayes_hardmax", "bayes_hardmax_published", "bayes_softmax"):
-        assert (remote / f"results/bayes/figures/{figure}.png").stat().st_size > 10_000
+    for figure in REGISTRY.values():
+        assert (remote / figure.images["png"]).stat().st_size > 10_000
 
 
 def test_slurm_and_local_runs_write_the_same_numbers(runs):

@@ -91,3 +91,25 @@ def test_a_strong_penalty_keeps_the_student_at_zero():
 def test_direct_parameterisation_needs_a_penalty():
     with pytest.raises(ValueError, match="lambda > 0"):
         ErmModel(kappa0=0.5, parameterisation="direct")
+
+
+@pytest.mark.parametrize("alpha, lam", [(0.5, 0.01), (0.1, 0.0)])
+def test_the_eigenvalue_law_reproduces_rank_and_overlap(alpha, lam):
+    """The law eta (S0 + delta Z - eps)_+ of a fixed point: its non-zero mass is the rank
+    and eta^2 J is q, identities of the prior side (to rounding)."""
+    se = StateEvolution(ErmModel(**PAPER, lam=lam))
+    point = se.solve(alpha=alpha)
+    law = se.spectrum(point)
+    f = threshold_functionals(eps=law.eps, noise_std=law.delta, rho=0.5)
+    assert 1 - f.cdf == pytest.approx(point.rank, abs=1e-12)
+    assert law.eta**2 * f.J == pytest.approx(point.q, rel=1e-10)
+
+
+def test_noiseless_lambda_to_zero_recovers_the_teacher_past_the_threshold():
+    """Delta = 0, lambda -> 0+: the minimum-nuclear-norm interpolator is exact from
+    alpha_bar_PR = 0.4221750 on, and its error vanishes continuously below it."""
+    se = StateEvolution(ErmModel(kappa0=0.5, noise=0.0, lam=0.0))
+    past = se.solve(alpha=0.4221750 / 2 + 1e-4)
+    assert past.phase == "perfect" and past.mse == 0 and past.converged
+    below = se.solve(alpha=0.4221750 / 2 - 1e-3)
+    assert below.phase == "interpolating" and 0 < below.mse < 2e-3

@@ -130,6 +130,14 @@ def test_a_config_overlay_is_documented_behaviour(tmp_path):
         (lambda c: c["bayes"]["softmax"]["amp"].__setitem__("d", 2), "2 is less than"),
         (lambda c: c["bayes"]["hardmax"]["amp"].__setitem__("seed", 3), "'seed' was unexpected"),
         (lambda c: c.pop("bayes"), "bayes_hardmax needs the config section 'bayes'"),
+        (lambda c: c["erm"]["spectra"]["panels"]["d"].pop(), "one d per panel"),
+        (lambda c: c["erm"]["appendix"].__setitem__("se_T", [7]), "erm.appendix.se_T"),
+        (lambda c: c["erm"]["vs_bayes"]["lam"].__setitem__("min", 1), "erm.vs_bayes.lam"),
+        (lambda c: c["erm"]["gd"].__setitem__("device", "tpu"), "erm.gd.device"),
+        (
+            lambda c: c["erm"]["spectra"]["panels"]["d"].__setitem__(3, 4000),
+            "erm.gd: its largest GD job (d = 4000",
+        ),
     ],
     ids=[
         "misspelled-key",
@@ -141,6 +149,11 @@ def test_a_config_overlay_is_documented_behaviour(tmp_path):
         "amp-tiny-d",
         "amp-misspelled",
         "figure-without-its-section",
+        "erm-panels",
+        "erm-se-tokens",
+        "erm-reversed-lambda",
+        "erm-device",
+        "erm-memory",
     ],
 )
 def test_bad_config_rejected_at_parse_time(edit, message, tmp_path):
