@@ -218,6 +218,23 @@ class ErmRuns:
     eigenvalues: np.ndarray
 
 
+class _ActiveBatch:
+    """The data of the runs still training, gathered again only when that set shrinks."""
+
+    def __init__(self, *tensors) -> None:
+        self.tensors, self.key, self.cached = tensors, None, tensors
+
+    def rows(self, idx: np.ndarray) -> tuple:
+        if self.key is None or not np.array_equal(idx, self.key):
+            full = idx.size == len(self.tensors[0])
+            index = torch.as_tensor(idx, device=self.tensors[0].device)
+            self.cached = tuple(
+                t if t is None or full else t.index_select(0, index) for t in self.tensors
+            )
+            self.key = idx
+        return self.cached
+
+
 def train_erm(
     task: ErmTask,
     *,
@@ -256,13 +273,17 @@ def train_erm(
         disable=None if progress is None else not progress,
         mininterval=2.0,
     )
+    batch = _ActiveBatch(x, y, gram, lam_t)
     for step in bar:
         optimiser.zero_grad(set_to_none=True)
-        stacked = torch.stack(params)
-        objective = data_terms(student_matrix(stacked, task), x, y, task, gram)
-        objective = objective + penalties(stacked, lam_t, task)
+        idx = np.flatnonzero(active)  # stopped runs are neither computed nor stepped
+        xa, ya, gram_a, lam_a = batch.rows(idx)
+        stacked = torch.stack([params[r] for r in idx])
+        objective = data_terms(student_matrix(stacked, task), xa, ya, task, gram_a)
+        objective = objective + penalties(stacked, lam_a, task)
         objective.sum().backward()
-        value = objective.detach().cpu().numpy() / scale
+        value = np.full(R, np.nan)
+        value[idx] = objective.detach().cpu().numpy() / scale
         diverged |= active & ~np.isfinite(value)
         done = active & (step > settings.min_steps) & (np.abs(value - previous) < settings.tol)
         stopped |= done
