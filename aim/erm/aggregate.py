@@ -66,7 +66,7 @@ def stack_curves(curves: list[xr.Dataset]) -> xr.Dataset:
 
 
 def point_table(runs: list[xr.Dataset]) -> pd.DataFrame:
-    """One row per (job, lambda, run) of the GD blocks."""
+    """One row per (point, lambda, run) of the GD blocks."""
     rows = []
     for ds in runs:
         p = parameters(ds)
@@ -78,13 +78,17 @@ def point_table(runs: list[xr.Dataset]) -> pd.DataFrame:
                     {
                         **fixed,
                         "lam": float(lam),
+                        "run": ds.run.values,
+                        "data_seed": ds.data_seed.values,
                         **{m: one[m].values for m in MEASURES},
                         "diverged": one.diverged.values,
                         "capped": 1 - one.stopped.values,
                     }
                 )
             )
-    return pd.concat(rows, ignore_index=True)
+    table = pd.concat(rows, ignore_index=True)
+    # a run listed by two blocks (a panel that is also a test point) counts once
+    return table.drop_duplicates(["lam", "data_seed", "alpha", "d", "kappa", "task"])
 
 
 def reduce_points(table: pd.DataFrame) -> xr.Dataset:

@@ -249,14 +249,20 @@ class StateEvolution:
         Elsewhere: the hats of a student with a quarter of the teacher's overlap, sigma = 1."""
         model = self.model
         eta = model.beta0 / model.beta
-        if model.parameterisation == "factorized" and model.noise > 0:
+        if model.parameterisation == "factorized":
             threshold = interpolation(kappa0=model.kappa0, noise=model.noise)
             below = model.alpha_bar(alpha) < threshold.alpha_bar
+            if model.noise == 0:  # noiseless: interpolators are exact from alpha_bar_PR on
+                below &= model.alpha_bar(alpha) < perfect_recovery_factorized(kappa0=model.kappa0)
             if below and model.lam > 0:
                 delta, eps = self._interpolating_state(model.alpha_bar(alpha))
                 m_hat = 2 * model.lam / eps
                 return np.log([(delta * m_hat) ** 2, m_hat, m_hat / eta])
-            if model.lam == 0 and model.alpha_bar(alpha) < 1.5 * threshold.alpha_bar:
+            if (
+                model.noise > 0
+                and model.lam == 0
+                and model.alpha_bar(alpha) < 1.5 * threshold.alpha_bar
+            ):
                 delta = threshold.delta_bar
                 f = threshold_functionals(eps=0.0, noise_std=delta, rho=model.kappa0)
                 scale = f.dJ_ddelta * eta / (2 * delta * 1000.0)
