@@ -5,6 +5,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import xarray as xr
+from matplotlib.lines import Line2D
 
 from aim.core.plotting import mark_unconverged, style
 
@@ -12,6 +13,7 @@ FIGSIZE = (6.8, 2.6)
 NOISE_PALETTE = ("#1b4965", "#5fa8d3", "#90be6d", "#f8961e", "#e07a5f", "#9d4edd")
 LIMIT_COLOUR = "#d62828"  # lambda -> 0+
 ZERO_SINGULAR_VALUE = 0.05  # below it a learned singular value counts as zero
+BEST = {"prefix": "best_"}  # the GD rows at the oracle lambda
 
 
 def _palette(n: int) -> list:
@@ -26,21 +28,28 @@ def _se_line(ax, x, y, converged, colour, **kw) -> None:
     mark_unconverged(ax, x, y, np.where(np.isfinite(y), converged, 1), colour)
 
 
-def _points(ax, x, mean, std, runs, colour, marker="x", label=None, sem=False) -> None:
-    """GD means with their spread over runs (std, or std / sqrt(runs) when sem)."""
-    err = np.asarray(std) / (np.sqrt(np.maximum(runs, 1)) if sem else 1)
-    ax.errorbar(
-        x,
-        mean,
-        yerr=err,
-        fmt=marker,
-        color=colour,
-        ms=3.5,
-        mfc="none",
-        capsize=1.5,
-        lw=0.8,
-        label=label,
-    )
+def _points(ax, x, rows: xr.Dataset, name: str, colour, marker="o", label=None, **kw) -> None:
+    """GD means of measure `name` over the runs that count, +- their std (std / sqrt(runs)
+    with sem=True): filled, or hollow where some run hit the step cap."""
+    prefix, sem = kw.get("prefix", "gd_"), kw.get("sem", False)
+    runs = rows[f"{prefix}runs"].values
+    err = rows[f"{prefix}{name}_std"].values / (np.sqrt(np.maximum(runs, 1)) if sem else 1)
+    capped = rows[f"{prefix}capped"].values > 0
+    x, mean = np.asarray(x), rows[f"{prefix}{name}_mean"].values
+    for part, filled in ((~capped, True), (capped, False)):
+        if part.any() or (filled and label):
+            ax.errorbar(
+                x[part],
+                mean[part],
+                yerr=err[part],
+                fmt=marker,
+                color=colour,
+                mfc=colour if filled else "none",
+                ms=3.5,
+                capsize=1.5,
+                lw=0.8,
+                label=label if filled else None,
+            )
 
 
 def _matching(ds: xr.Dataset, dim: str, prefix: str = "", **labels) -> np.ndarray:
@@ -164,7 +173,8 @@ def plot_spectra(ds: xr.Dataset) -> plt.Figure:
             _spectrum_panel(ax, ds, k)
             if k == 0:
                 ax.set_ylabel("density")
-                ax.legend(frameon=False, fontsize=5.5, loc="center right")
+                handles = ax.get_legend_handles_labels()
+        fig.legend(*handles, loc="outside upper center", ncol=3, frameon=False, fontsize=6)
         half = ds.panel.size
         test = fig.add_subplot(grid[1, :half])
         rank = fig.add_subplot(grid[1, half:])
@@ -173,16 +183,9 @@ def plot_spectra(ds: xr.Dataset) -> plt.Figure:
         _se_line(test, curve.alpha, curve.test_error, curve.converged, "#1b4965", label="SE")
         for kappa, marker in zip(np.unique(ds.gd_kappa.values)[::-1], ("x", "o", "s")):
             rows = _gd(ds, kappa=kappa)
-            _points(
-                test,
-                rows.gd_alpha,
-                rows.gd_test_error_mean,
-                rows.gd_test_error_std,
-                rows.gd_runs,
-                "#e07a5f" if kappa == 1 else "#90be6d",
-                marker,
-                label=rf"GD $\kappa = {kappa:g}$",
-            )
+            colour = "#e07a5f" if kappa == 1 else "#90be6d"
+            label = rf"GD $\kappa = {kappa:g}$"
+            _points(test, rows.gd_alpha, rows, "test_error", colour, marker, label)
         test.set(xscale="log", xlabel=r"$\alpha$", ylabel="test error")
         test.legend(frameon=False, fontsize=6, loc="upper right")
         colours = _palette(ds.curve.size)
@@ -196,7 +199,7 @@ def plot_spectra(ds: xr.Dataset) -> plt.Figure:
                 rank.plot(c.alpha[split], c.upper_bulk[split], color=colours[i], ls="--", lw=1)
                 rank.plot(c.alpha[split[0]], c.upper_bulk[split[0]], "o", color=colours[i], ms=3)
         rank.set(xscale="log", xlabel=r"$\alpha$", ylabel="predicted rank", ylim=(0, 1.02))
-        rank.legend(frameon=False, fontsize=6, loc="lower right")
+        rank.legend(frameon=False, fontsize=6, loc="upper left")
     return fig
 
 
@@ -218,15 +221,7 @@ def plot_interpolation(ds: xr.Dataset) -> plt.Figure:
                 continue
             rows = _gd(ds, lam=lam)
             for ax, name in ((test, "test_error"), (train, "train_loss")):
-                _points(
-                    ax,
-                    rows.gd_alpha,
-                    rows[f"gd_{name}_mean"],
-                    rows[f"gd_{name}_std"],
-                    rows.gd_runs,
-                    colour,
-                    "o",
-                )
+                _points(ax, rows.gd_alpha, rows, name, colour)
         if "alpha_interp" in ds.attrs:
             for ax in (test, train):
                 ax.axvline(ds.attrs["alpha_interp"], color="#7f7f7f", lw=0.8, ls=":")
@@ -260,19 +255,10 @@ def plot_factorization(ds: xr.Dataset) -> plt.Figure:
                 label=f"{param}, SE",
             )
             rows = _gd(ds, prefix="best_", parameterisation=param)
-            _points(
-                left,
-                rows.best_alpha,
-                rows.best_test_error_mean,
-                rows.best_test_error_std,
-                rows.best_runs,
-                colour,
-                "o",
-                label=f"{param}, GD",
-                sem=True,
-            )
+            label = f"{param}, GD"
+            _points(left, rows.best_alpha, rows, "test_error", colour, "o", label, **BEST, sem=True)
         left.set(xscale="log", xlabel=r"$\alpha$", ylabel=r"test error (oracle $\lambda$)")
-        left.legend(frameon=False, fontsize=6, loc="lower left")
+        left.legend(frameon=False, fontsize=6, loc="upper right")
         _threshold_lines(right, ds)
         right.legend(frameon=False, loc="lower right", fontsize=6)
     return fig
@@ -317,16 +303,8 @@ def plot_appendix(ds: xr.Dataset) -> plt.Figure:
                 x = rows.gd_alpha * (rows.gd_T**2 + rows.gd_T - 2) / 2 if in_bar else rows.gd_alpha
                 label = f"{key} = {setting}"
                 for i, name in enumerate(("test_error", "train_loss")):
-                    _points(
-                        axes[i, j],
-                        x,
-                        rows[f"gd_{name}_mean"],
-                        rows[f"gd_{name}_std"],
-                        rows.gd_runs,
-                        colour,
-                        markers[setting],
-                        label=f"GD, {label}" if i == 0 else None,
-                    )
+                    shown = f"GD, {label}" if i == 0 else None
+                    _points(axes[i, j], x, rows, name, colour, markers[setting], shown)
                 se_labels = {"noise": noise} | ({} if key == "task" else {key: setting})
                 if not _has_curve(ds, **se_labels):
                     continue
@@ -341,12 +319,10 @@ def plot_appendix(ds: xr.Dataset) -> plt.Figure:
             axes[1, j].set(xscale="log")
         axes[0, 0].set_ylabel("test error")
         axes[1, 0].set_ylabel("train loss")
-        fig.legend(
-            *axes[0, 0].get_legend_handles_labels(),
-            loc="outside right center",
-            frameon=False,
-            fontsize=6,
-        )
+        handles, labels = axes[0, 0].get_legend_handles_labels()
+        se = "SE, seq2lab (both tasks)" if key == "task" else "SE (same colour)"
+        handles.append(Line2D([], [], color="black" if key == "task" else "grey", lw=1.2))
+        fig.legend(handles, [*labels, se], loc="outside right center", frameon=False, fontsize=6)
     return fig
 
 
@@ -374,16 +350,7 @@ def plot_vs_bayes(ds: xr.Dataset) -> plt.Figure:
         )
         rows = _gd(ds, prefix="best_")
         xg = rows.best_alpha * (rows.best_T**2 + rows.best_T - 2) / 2
-        _points(
-            left,
-            xg,
-            rows.best_mse_mean,
-            rows.best_mse_std,
-            rows.best_runs,
-            "#e07a5f",
-            "o",
-            label=r"ERM, GD, best $\lambda$",
-        )
+        _points(left, xg, rows, "mse", "#e07a5f", "o", r"ERM, GD, best $\lambda$", **BEST)
         for ax in (left, right):
             ax.axvline(ds.attrs["alpha_bar_perfect_bayes"], color="black", lw=0.8, ls=":")
             ax.axvline(ds.attrs["alpha_bar_perfect_erm"], color="#1b4965", lw=0.8, ls=":")

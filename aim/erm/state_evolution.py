@@ -301,6 +301,10 @@ class StateEvolution:
             return None
         c = model.beta0 / model.beta
         q, m = c**2 * model.Q0, c * model.Q0
+        return self._interpolator(alpha, q=q, m=m, rank=min(model.kappa0, 1.0), phase="perfect")
+
+    def _interpolator(self, alpha, *, q, m, rank, phase, residual=0.0) -> ErmPoint:
+        """A lambda -> 0+ student with zero train loss: hats 0, sigma infinite."""
         return ErmPoint(
             alpha=alpha,
             q=q,
@@ -311,13 +315,13 @@ class StateEvolution:
             sigma_hat=0.0,
             test_error=self.output.test_error(q=q, m=m),
             train_loss=0.0,
-            mse=model.Q0 - 2 * m + q,
-            rank=min(model.kappa0, 1.0),
-            converged=True,
-            residual=0.0,
+            mse=self.model.Q0 - 2 * m + q,
+            rank=rank,
+            converged=residual < RESIDUAL_TOL,
+            residual=residual,
             evaluations=0,
             unconverged_nodes=0.0,
-            phase="perfect",
+            phase=phase,
         )
 
     def _zero_student(self, alpha: float) -> ErmPoint | None:
@@ -371,23 +375,8 @@ class StateEvolution:
         q = c**2 * f.J
         m = c * (f.J - delta * f.dJ_ddelta / 2 - eps * f.dJ_deps / 2)
         residual = abs(f.dJ_ddelta / (4 * delta) - alpha_bar)
-        return ErmPoint(
-            alpha=alpha,
-            q=q,
-            m=m,
-            sigma=math.inf,
-            q_hat=0.0,
-            m_hat=0.0,
-            sigma_hat=0.0,
-            test_error=self.output.test_error(q=q, m=m),
-            train_loss=0.0,
-            mse=model.Q0 - 2 * m + q,
-            rank=1 - f.cdf,
-            converged=residual < RESIDUAL_TOL,
-            residual=residual,
-            evaluations=0,
-            unconverged_nodes=0.0,
-            phase="interpolating",
+        return self._interpolator(
+            alpha, q=q, m=m, rank=1 - f.cdf, phase="interpolating", residual=residual
         )
 
 

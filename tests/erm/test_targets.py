@@ -37,7 +37,7 @@ def test_every_figure_has_work_and_shared_jobs_count_once():
 
 def test_oracle_groups_train_their_whole_lambda_grid_in_each_job():
     lams = t.gd_lams(SECTION, "factorization")
-    assert lams == t.oracle_lams(SECTION, "factorization") and len(lams) == 5
+    assert lams == t.oracle_lams(SECTION, "factorization") and len(lams) == 7
     curves = t.oracle_curves(SECTION, "factorization")
     assert sum(c.lam == t.OPTIMUM for c in curves) == 1  # lambda -> 0+, factorized only
     assert {c.param for c in curves} == {"factorized", "direct"}

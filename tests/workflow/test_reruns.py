@@ -1,7 +1,7 @@
 """What an edit reruns: exactly the jobs whose code or parameters changed (dry runs on a
 finished copy of the tiny run)."""
 
-from workflow_helpers import expected_counts, job_counts, load_config, snakemake
+from workflow_helpers import ERM_FIGURES, expected_counts, job_counts, load_config, snakemake
 
 TEST_COUNTS = expected_counts(load_config("config/test.yaml"))
 PLOTS = {"bayes_hardmax": 1, "bayes_hardmax_published": 1, "bayes_softmax": 1}
@@ -78,3 +78,19 @@ def test_adding_an_alpha_point_runs_only_the_new_jobs(finished_copy):
         "all": 1,
     }
     assert "hardmax_exact_T2_rho0.5_alpha1.2_d30_seeds0-1.nc" in out
+
+
+def test_editing_erm_training_reruns_only_the_erm_runs_and_their_figures(finished_copy):
+    _edit(
+        finished_copy,
+        "aim/core/erm_training.py",
+        "R, scale = len(seeds), float(task.d) ** 2",
+        "R, scale = len(seeds), float(task.d * task.d)",
+    )
+    with_runs = [f for f in ERM_FIGURES if f != "erm_thresholds"]
+    assert _dry_run_counts(finished_copy) == {
+        "erm_gd": TEST_COUNTS["erm_gd"],
+        "gather": len(with_runs),
+        **dict.fromkeys(with_runs, 1),
+        "all": 1,
+    }
