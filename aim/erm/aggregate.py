@@ -88,7 +88,7 @@ def point_table(runs: list[xr.Dataset]) -> pd.DataFrame:
             )
     table = pd.concat(rows, ignore_index=True)
     # a run listed by two blocks (a panel that is also a test point) counts once
-    return table.drop_duplicates(["lam", "data_seed", "alpha", "d", "kappa", "task"])
+    return table.drop_duplicates([*POINT_KEYS, "data_seed"])
 
 
 def reduce_points(table: pd.DataFrame) -> xr.Dataset:
