@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import brentq
 
 from aim.bayes.channels import Hardmax, Softmax, x_per_alpha
 from aim.core.fixed_point import SolverSettings, iterate
+from aim.core.noiseless import noiseless_mmse, perfect_recovery_x
 from aim.core.spectral import mmse_S
 
 
@@ -80,27 +80,7 @@ def solve_fixed_point(
 
 def softmax_perfect_recovery(*, rho: float) -> float:
     """x_PR = alpha_PR (T^2 + T - 2): 2 rho - rho^2 for rho <= 1, else 1."""
-    if rho < 0:
-        raise ValueError(f"rho must be >= 0, got {rho}")
-    return 1.0 if rho >= 1 else 2 * rho - rho * rho
-
-
-def _softmax_mmse_at(x: float, *, rho: float, delta_range=(1e-12, 1e12)) -> tuple[float, bool]:
-    if x <= 0:
-        return 1.0, True
-    if x >= softmax_perfect_recovery(rho=rho):
-        return 0.0, True
-    lo, hi = delta_range
-
-    def gap(log_delta: float) -> float:
-        delta = np.exp(log_delta)
-        return mmse_S(delta=delta, rho=rho) / delta - x
-
-    if gap(np.log(lo)) <= 0:  # closer to x_PR than the quadrature resolves
-        return x * lo, True
-    log_delta, info = brentq(gap, np.log(lo), np.log(hi), xtol=1e-13, full_output=True)
-    delta = np.exp(log_delta)
-    return x * delta, info.converged
+    return perfect_recovery_x(rho=rho)
 
 
 def softmax_state_evolution(*, alpha, T: int, rho: float, beta: float = 1.0) -> FixedPoint:
@@ -125,7 +105,7 @@ def softmax_state_evolution(*, alpha, T: int, rho: float, beta: float = 1.0) -> 
             method="closed_form",
         )
     _check_rho(rho)
-    solved = [_softmax_mmse_at(float(v), rho=rho) for v in x]
+    solved = [noiseless_mmse(float(v), rho=rho) for v in x]
     m = np.array([s[0] for s in solved])
     ok = np.array([s[1] for s in solved])
     Q0 = teacher_norm(rho=rho)

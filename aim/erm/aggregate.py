@@ -14,7 +14,7 @@ import pandas as pd
 import xarray as xr
 
 from aim.core.io import parameters, with_metadata
-from aim.erm.thresholds import bayes_optimal, perfect_recovery_factorized
+from aim.erm.thresholds import perfect_recovery_factorized
 from aim.erm.vocabulary import AGGREGATE_ATTRS, GD_ATTRS, THEORY_ATTRS
 
 CURVE_KEYS = ("kappa0", "noise", "lam", "T", "beta", "parameterisation")
@@ -250,13 +250,13 @@ def vs_bayes_figure(
         [stack, points, oracle_curves(stack, by="mse"), oracle_points(points, by="mse")],
         compat="override",
     )
-    ds["bayes_alpha_bar"] = ("bayes_node", mmse.x.values / 2)
-    ds["bayes_mmse"] = ("bayes_node", mmse.mmse.values)
-    ds["bayes_converged"] = ("bayes_node", mmse.converged.values.astype(np.int8))
+    ds["bayes_alpha_bar"] = ("bayes_node", mmse.bayes_alpha_bar.values)
+    ds["bayes_mmse"] = ("bayes_node", mmse.bayes_mmse.values)
+    ds["bayes_converged"] = ("bayes_node", mmse.converged.values)
     ds.attrs.update(
         kappa0=kappa0,
         alpha_bar_perfect_erm=perfect_recovery_factorized(kappa0=kappa0),
-        alpha_bar_perfect_bayes=bayes_optimal(kappa0=kappa0),
+        alpha_bar_perfect_bayes=float(mmse.alpha_bar_perfect_bayes),
     )
     return _attrs(ds)
 

@@ -79,22 +79,7 @@ def plot_thresholds(ds: xr.Dataset) -> plt.Figure:
     beyond the paper: the interpolation threshold against kappa0 for every label noise."""
     with plt.rc_context(style()):
         fig, (left, right) = plt.subplots(1, 2, figsize=FIGSIZE, constrained_layout=True)
-        k = ds.kappa0_unit.values
-        left.axhline(
-            float(ds.alpha_bar_perfect_direct), color="#7f7f7f", lw=1.2, label="PR, direct"
-        )
-        left.plot(
-            k,
-            ds.alpha_bar_interp_noiseless,
-            color="#e07a5f",
-            lw=1.2,
-            label=r"interpolation, $\Delta\to0$",
-        )
-        left.plot(
-            k, ds.alpha_bar_perfect_factorized, color="#1b4965", lw=1.2, label="PR, factorized"
-        )
-        left.plot(k, ds.alpha_bar_bayes, color="#90be6d", lw=1.2, ls="--", label="Bayes-optimal")
-        left.set(xlabel=r"$\kappa_0$", ylabel=r"$\bar\alpha$", xlim=(0, 1), ylim=(0, 0.55))
+        _threshold_lines(left, ds)
         left.legend(frameon=False, loc="lower right", fontsize=6)
         for i, noise in enumerate(ds.noise.values):
             row = ds.alpha_bar_interp.sel(noise=noise)

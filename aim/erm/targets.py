@@ -429,10 +429,12 @@ def gd_size(section: dict, wildcards) -> dict:
     }
 
 
-def bayes_x_grid(section: dict) -> dict:
-    """The Bayes-optimal MMSE's grid in x = 2 alpha_bar, over the vs_bayes alpha_bar range."""
+def bayes_alpha_bars(section: dict) -> list[float]:
+    """The Bayes-optimal MMSE's alpha_bar grid: steps of 0.0025 from 0 over the vs_bayes
+    range (the curve ends in a kink at its threshold), and the SE curves' log grid."""
     ab = section["vs_bayes"]["alpha_bar"]
-    return {"max": 2 * ab["max"], "step": 0.005, "min_log": 2 * ab["min"], "per_decade": 24}
+    linear = np.round(np.arange(0, ab["max"] + 1e-12, 0.0025), 12)
+    return np.union1d(linear, _grid(ab)).tolist()
 
 
 def planned_jobs(section: dict) -> dict[str, int]:

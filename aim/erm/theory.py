@@ -6,9 +6,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from aim.bayes import PAPER as BAYES_PAPER
-from aim.bayes.theory import softmax_curve
-from aim.core.io import annotate, parameters, with_metadata
+from aim.core.io import annotate, with_metadata
 from aim.core.spectral import (
     learned_spectrum,
     support,
@@ -180,19 +178,4 @@ def threshold_table(*, kappa0_unit: list[float], kappa0: list[float], noise: lis
         title="ERM thresholds against the teacher width kappa0",
         parameters={"kappa0_unit": unit.tolist(), "kappa0": grid.tolist(), "noise": noise},
     )
-    return ds
-
-
-def bayes_comparison(*, kappa0: float, x: dict) -> xr.Dataset:
-    """The Bayes-optimal MMSE that ERM is compared with: the bayes wing's noiseless softmax
-    SE at T = 2 and rho = kappa0, on a grid in x = 2 alpha_bar, as an erm dataset that cites
-    both papers."""
-    ds = softmax_curve(T=2, rho=kappa0, x=x)
-    annotate(
-        ds,
-        paper=PAPER,
-        title=f"Bayes-optimal MMSE ({BAYES_PAPER.id} wing), softmax T = 2, kappa0 = {kappa0:g}",
-        parameters=parameters(ds),
-    )
-    ds.attrs["references"] += f"; the MMSE: {BAYES_PAPER.references}"
     return ds

@@ -50,7 +50,7 @@ rule erm_bayes_mmse:
         runtime=light_runtime,
     params:
         kappa0=lambda w: float(w.kappa0),
-        x=erm.bayes_x_grid(ERM),
+        alpha_bar=erm.bayes_alpha_bars(ERM),
         code=code_of("erm/bayes_mmse.py"),
     script:
         "../scripts/erm/bayes_mmse.py"
