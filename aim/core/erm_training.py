@@ -144,13 +144,6 @@ def run_seeds(*, seed: int, runs: int, first: int = 0) -> tuple[list[int], list[
     return [one(r, 0) for r in ids], [one(r, 1) for r in ids]
 
 
-def memory_mb(task: ErmTask, *, runs: int, test_samples: int = 2000) -> float:
-    """Peak memory of train_erm, float64 upper bound: tokens, their products with S and the
-    backward pass (about six copies of the (R, n, T, d) tokens), S and Adam's state."""
-    tokens = runs * max(task.n, test_samples) * task.T * task.d
-    return 8 * (6 * tokens + 8 * runs * task.d * task.d) / 2**20
-
-
 def student_matrix(params: torch.Tensor, task: ErmTask) -> torch.Tensor:
     """S of every run: W W^T / sqrt(p d) (factorized, W (R, d, p)) or the symmetric part of
     the trained matrix (direct, (R, d, d))."""

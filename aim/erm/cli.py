@@ -19,6 +19,7 @@ from aim.core.validation import (
     width_ratio,
 )
 from aim.erm import PARAMETERISATIONS, TASKS
+from aim.erm.costs import gd_memory_mb
 
 LOG2_NODES_RANGE = (8, 20)  # 2^20 nodes: ~1 GB of proximal points at T = 5
 
@@ -97,14 +98,12 @@ def _validate_gd(args: argparse.Namespace) -> None:
         number(getattr(args, name), name=_arg(name), lo=0, lo_open=True)
     number(args.tol, name=_arg("tol"), lo=0)
     integer(args.max_steps, name=_arg("max_steps"), lo=1)
-    from aim.core.erm_training import memory_mb  # torch: only once the rest is sound
-
-    try:
+    try:  # torch comes in here, only once the rest is sound
         task = _task(args)
     except InputError as err:
         raise UsageError(f"argument --{str(err).replace('_', '-')}") from None
     check_memory(
-        memory_mb(task, runs=args.runs),
+        gd_memory_mb(alpha=task.alpha, d=task.d, T=task.T, pairs=args.runs, dtype=args.dtype),
         name=f"arguments --alpha/--d/--runs (n = {task.n} samples, d = {args.d})",
         what=f"{args.runs} runs",
     )

@@ -20,11 +20,10 @@ SECONDS_PER_STEP = 2e-3  # fixed cost of one batched step (Python, Adam, stoppin
 SE_POINT_SECONDS = {2: 2.0, 3: 8.0}  # per alpha and continuation at 2^14 nodes (T > 3: scaled)
 
 
-def gd_memory_mb(
-    *, alpha: float, d: int, T: int, kappa: float, pairs: int, steps: int, dtype: str = "float32"
-) -> int:
-    """Peak memory of one GD job: imports, then about six copies of the tokens of a torch
-    batch of (lambda, run) pairs (each pair holds its own data), S and Adam's state."""
+def gd_memory_mb(*, alpha: float, d: int, T: int, pairs: int, dtype: str = "float32") -> int:
+    """Peak memory of one training batch (the CLI's check and the pipeline's request):
+    imports, then about six copies of the tokens of a torch batch of (lambda, run) pairs
+    (each pair holds its own data, the test set at least 2000 samples), S and Adam's state."""
     n = max(alpha * d * d, 2000)
     per_pair = (4 if dtype == "float32" else 8) * (6 * n * T * d + 8 * d * d)
     return 500 + math.ceil(min(pairs, 256) * per_pair / 2**20)

@@ -429,6 +429,12 @@ def gd_size(section: dict, wildcards) -> dict:
     }
 
 
+def gd_memory(section: dict, wildcards) -> int:
+    """The memory a GD job asks for (MB), from its file name and the config."""
+    size = gd_size(section, wildcards)
+    return costs.gd_memory_mb(**{k: size[k] for k in ("alpha", "d", "T", "pairs", "dtype")})
+
+
 def bayes_alpha_bars(section: dict) -> list[float]:
     """The Bayes-optimal MMSE's alpha_bar grid: steps of 0.0025 from 0 over the vs_bayes
     range (the curve ends in a kink at its threshold), and the SE curves' log grid."""
@@ -476,9 +482,7 @@ def check_section(section: dict, *, limits: dict, job_sizes: bool = True) -> Non
                 f"{limits['jobs']:,}"
             )
     if job_sizes:
-        need, largest = max(
-            (costs.gd_memory_mb(**gd_size(section, p)), p) for p in all_points(section)
-        )
+        need, largest = max((gd_memory(section, p), p) for p in all_points(section))
         check_memory(
             need,
             name="erm.gd",

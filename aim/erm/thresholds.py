@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from scipy.optimize import brentq
 
+from aim.core.noiseless import perfect_recovery_x
 from aim.core.spectral import threshold_functionals
 from aim.core.tokens import linear_observations
 
@@ -89,8 +90,8 @@ PERFECT_RECOVERY_DIRECT = 0.5
 
 
 def bayes_optimal(*, kappa0: float) -> float:
-    """kappa0 - kappa0^2 / 2 for kappa0 < 1, 1/2 above."""
-    return 0.5 if kappa0 >= 1 else kappa0 - kappa0**2 / 2
+    """kappa0 - kappa0^2 / 2 for kappa0 < 1, 1/2 above: the noiseless Bayes-optimal x_PR / 2."""
+    return perfect_recovery_x(rho=kappa0) / 2
 
 
 def thresholds(*, kappa0: float, noise: float, T: int) -> dict[str, float]:

@@ -51,7 +51,7 @@ def erm_theory_runtime(wildcards, attempt):
 
 
 def erm_gd_memory(wildcards, attempt):
-    return attempt * erm_costs.gd_memory_mb(**erm.gd_size(ERM, wildcards))
+    return attempt * erm.gd_memory(ERM, wildcards)
 
 
 def erm_gd_runtime(wildcards, attempt):
