@@ -25,6 +25,7 @@ SLURM_FLAGS = (
     "--profile",
     "profiles/slurm",
     "--slurm-no-account",
+    "--slurm-keep-successful-logs",  # a group job's log lists its members
     "--slurm-status-command",
     "squeue",
     "--slurm-init-seconds-before-status-checks",
@@ -111,22 +112,23 @@ def _minutes(limit: str) -> int:
 def test_slurm_jobs_carry_the_rules_memory_and_time(runs):
     """--default-resources slurm_partition=... on the command line must not replace the
     rules' own mem_mb and runtime: each SLURM job asks for exactly its rule's limits (a
-    group: at least its largest member's and at most the sum of its members')."""
+    group job: at least its largest member's and at most the sum of its members', the
+    members read from the group job's own log, since jobs of one group differ)."""
     _, _, result, jobs = runs
     requested = _requested(result.stdout + result.stderr)
     checked = 0
     for line in jobs.splitlines():
         fields = dict(f.split("=", 1) for f in line.split() if "=" in f)
-        log = Path(fields["StdOut"]).parts
-        name = next(p for p in log if p.startswith(("rule_", "group_")))
-        kind, _, rest = name.partition("_")
-        key = rest if kind == "rule" else next(g for g in requested if rest.startswith(g))
-        members = requested[key]
+        log = Path(fields["StdOut"])
+        name = next(p for p in log.parts if p.startswith(("rule_", "group_")))
         memory, minutes = int(fields["MinMemoryNode"].rstrip("M")), _minutes(fields["TimeLimit"])
-        if kind == "rule":
+        if name.startswith("rule_"):
+            members = requested[name.removeprefix("rule_")]
             assert {(memory, minutes)} == set(members), (name, members)
         else:
+            members = [m for ms in _requested(log.read_text()).values() for m in ms]
             mems, times = [m for m, _ in members], [t for _, t in members]
+            assert members, (name, "no member jobs in its log")
             assert max(mems) <= memory <= sum(mems), (name, memory, mems)
             assert max(times) <= minutes <= sum(times), (name, minutes, times)
         checked += 1
