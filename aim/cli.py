@@ -13,7 +13,11 @@ from aim import __version__
 from aim.core.cli import OneLineParser, strict_json
 from aim.core.validation import InputError
 
-WINGS = {"bayes": "aim.bayes.cli", "erm": "aim.erm.cli"}  # paper id -> its command-line module
+WINGS = {
+    "bayes": "aim.bayes.cli",
+    "erm": "aim.erm.cli",
+    "deep": "aim.deep.cli",
+}  # paper id -> its command-line module
 ALIASES = {command: "bayes" for command in ("se", "thresholds", "amp", "gd")}
 
 
