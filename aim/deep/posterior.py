@@ -228,13 +228,16 @@ class ChannelPosterior:
         det = mix[..., 0, 0] * mix[..., 1, 1] - mix[..., 0, 1] * mix[..., 1, 0]
         regular = np.abs(det) > 1e-12
         safe = np.where(regular, det, 1.0)
-        last = np.stack(
-            [
-                mix[..., 1, 1] * u[:, None, 0] - mix[..., 0, 1] * u[:, None, 1],
-                mix[..., 0, 0] * u[:, None, 1] - mix[..., 1, 0] * u[:, None, 0],
-            ],
-            axis=-1,
-        ) / safe[..., None]
+        last = (
+            np.stack(
+                [
+                    mix[..., 1, 1] * u[:, None, 0] - mix[..., 0, 1] * u[:, None, 1],
+                    mix[..., 0, 0] * u[:, None, 1] - mix[..., 1, 0] * u[:, None, 0],
+                ],
+                axis=-1,
+            )
+            / safe[..., None]
+        )
         log_w = np.where(regular, log_w - np.log(np.abs(safe)), -np.inf)
         Z = np.concatenate(
             [
