@@ -165,6 +165,7 @@ def run_amp(args: argparse.Namespace) -> dict:
         "d": args.d,
         "seed": args.seed,
         "overlap": result.overlap[-1].tolist(),
+        "overlap_over_teacher_norm": (np.diag(result.overlap[-1]) / result.teacher_norm).tolist(),
         "Q": result.self_overlap[-1].tolist(),
         "cosine": result.cosine[-1].tolist(),
         "gen_error": result.gen_error[-1],

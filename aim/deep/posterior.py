@@ -35,7 +35,7 @@ class InnerQuadrature:
     proposal_scale: float = 1.3
     min_effective: float = 40.0
     zoom_levels: int = 4
-    zoom_points: int = 17
+    zoom_points: int = 33
     zoom_log2_samples: int = 11
 
     def __post_init__(self) -> None:

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 from scipy.stats import norm, qmc
+from tqdm import tqdm
 
 from aim.core.validation import integer, number
 from aim.deep.channel import TOKENS, last_input, output
@@ -22,13 +23,14 @@ from aim.deep.posterior import ChannelPosterior, InnerQuadrature
 
 OUTER_SEED = 20250201
 MAX_OVERLAP = 1 - 1e-6  # V = 1 - q stays a proper variance
+OVERLAP_FLOOR = 1e-8  # an overlap at the floor is an unlearned layer
 
 
 @dataclass(frozen=True, kw_only=True)
 class SESettings:
     """2^log2_outer outer nodes; damping (weight of the old iterate); stop when every overlap
-    moves less than tol after at least min_iter steps (the escape from small Q is slow);
-    the uninformed start Q = start I."""
+    moves by less than tol relative to itself after at least min_iter steps (the escape from
+    small Q is slow); the uninformed start Q = start I."""
 
     log2_outer: int = 12
     damping: float = 0.6
@@ -121,18 +123,29 @@ class StateEvolution:
         deviation = moments.layer_second() - np.eye(TOKENS)
         return np.mean(np.sum(deviation**2, axis=(-2, -1)), axis=0)
 
-    def solve(self, alpha: float, *, start: np.ndarray | None = None) -> SEPoint:
-        """Damped iteration from Q = start I (or a given diagonal start)."""
+    def solve(
+        self, alpha: float, *, start: np.ndarray | None = None, progress: bool = False
+    ) -> SEPoint:
+        """Damped iteration from Q = start I (or a given diagonal start).
+
+        Overlaps are floored at OVERLAP_FLOOR: a layer that decays while another is learned
+        would otherwise reach 1e-30 and need hundreds of iterations to escape once Q = 0 turns
+        unstable for it. Converged: every overlap moved by less than tol relative to itself
+        (so a small overlap that is still growing is not converged).
+        """
         number(alpha, name="alpha", lo=0)
         s = self.settings
         q = np.full(self.layers, s.start) if start is None else np.asarray(start, float)
         step, ess = np.inf, np.inf
-        for it in range(1, s.max_iter + 1):
+        bar = tqdm(range(1, s.max_iter + 1), disable=not progress, desc="SE", unit="it")
+        for it in bar:
             terms, ess = self.channel_terms(q)
             q_hat = alpha * terms
             new = (1 - s.damping) * q_hat / (1 + q_hat) + s.damping * q
-            step = float(np.max(np.abs(new - q)))
+            new = np.maximum(new, OVERLAP_FLOOR)
+            step = float(np.max(np.abs(new - q) / new))
             q = new
+            bar.set_postfix(q=np.array2string(q, precision=4), step=f"{step:.1e}")
             if it >= s.min_iter and step < s.tol:
                 break
         converged = bool(step < s.tol)

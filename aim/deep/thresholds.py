@@ -68,8 +68,9 @@ def thresholds(
     beta: float = 1.0,
     log2_outer: int = THRESHOLD_OUTER,
     quadrature: InnerQuadrature | None = None,
+    with_conditional: bool = True,
 ) -> Thresholds:
-    """Every threshold at one (L, c, beta) on fixed nodes."""
+    """Every threshold at one (L, c, beta) on fixed nodes (the conditional one for L = 2)."""
     se = StateEvolution(
         layers=layers,
         skip=skip,
@@ -78,5 +79,6 @@ def thresholds(
         quadrature=quadrature,
     )
     alpha_weak = weak_thresholds(se)
-    conditional = conditional_first_layer(se) if layers == 2 else (None, None)
+    wanted = with_conditional and layers == 2
+    conditional = conditional_first_layer(se) if wanted else (None, None)
     return Thresholds(layers, skip, beta, alpha_weak, *conditional)

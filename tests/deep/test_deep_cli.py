@@ -1,0 +1,59 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from aim.cli import main
+
+
+def _run(capsys, *argv, status=0):
+    assert main(["deep", *argv, "--json"]) == status
+    return json.loads(capsys.readouterr().out)
+
+
+def test_se_prints_the_overlap_matrix_and_errors(capsys):
+    result = _run(capsys, "se", "--layers", "2", "--skip", "1", "--alpha", "0.5")
+    assert result["converged"] is True
+    Q = result["Q"]
+    assert len(Q) == 2 and Q[0][1] == Q[1][0] == 0.0
+    assert Q[1][1] == pytest.approx(0.773, rel=0.03)  # the published SE point
+    assert result["gen_error"] == pytest.approx(result["gen_error_last_layer"])
+    assert 0 < result["gen_error"] < 0.3879
+
+
+def test_thresholds_print_one_per_layer(capsys):
+    result = _run(capsys, "thresholds", "--layers", "2", "--skip", "1", "--log2-outer", "13")
+    first, last = result["alpha_weak"]
+    assert 1 / 6 <= last < result["alpha_first_layer_conditional"] < first
+    assert 0 < result["last_layer_overlap_at_conditional"] < 1
+
+
+def test_amp_prints_overlaps_and_traces(capsys):
+    argv = ["amp", "--layers", "2", "--skip", "1", "--alpha", "0.5", "--d", "100"]
+    result = _run(capsys, *argv, "--max-iter", "5", status=1)  # 1: not converged in 5
+    assert result["converged"] is False
+    assert len(result["overlap"]) == 2 and len(result["Q"][0]) == 2
+    assert result["iterations"] == 5 and len(result["cosine_per_iteration"]) == 5
+    assert 0 <= result["gen_error"] < 1
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["se", "--alpha", "0.5", "--layers", "4"], "argument --layers: must be in 2..3"),
+        (["se", "--alpha", "-1"], "argument --alpha: must be > 0"),
+        (["se", "--alpha", "0.5", "--skip", "nan"], "argument --skip: must be finite"),
+        (["se", "--alpha", "0.5", "--log2-outer", "30"], "argument --log2-outer: must be in"),
+        (["amp", "--alpha", "1", "--d", "5"], "argument --d: must be >= 10"),
+        (["amp", "--alpha", "1", "--d", "100", "--seed", "-2"], "argument --seed"),
+        (["amp", "--alpha", "1000", "--d", "100000"], "arguments --alpha/--d"),
+        (["thresholds", "--beta", "0"], "argument --beta: must be > 0"),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_line(argv, message):
+    out = subprocess.run(
+        [sys.executable, "-m", "aim", "deep", *argv], capture_output=True, text=True
+    )
+    assert out.returncode == 2
+    assert out.stderr.count("\n") == 1 and message in out.stderr
