@@ -30,7 +30,7 @@ from aim.deep.thresholds import thresholds  # noqa: E402
 def se_curve(points: int) -> None:
     se = StateEvolution(layers=2, skip=1.0)
     start = time.perf_counter()
-    solved = [se.solve(a) for a in np.linspace(0.05, 1.6, points)]
+    solved = [se.solve(alpha=a) for a in np.linspace(0.05, 1.6, points)]
     seconds = time.perf_counter() - start
     iterations = sum(p.iterations for p in solved)
     bad = [round(p.alpha, 3) for p in solved if not p.converged]
@@ -58,7 +58,8 @@ def threshold_curve(count: int) -> None:
     for t in rows:
         print(
             f"  c = {t.skip:.3f}: alpha_weak = {np.round(t.alpha_weak, 4)}, "
-            f"conditional = {t.alpha_first_layer_conditional:.4f}"
+            f"conditional = {t.alpha_first_layer_conditional:.4f} "
+            f"(at Q_22 = {t.last_layer_overlap[0]:.4f})"
         )
 
 

@@ -43,3 +43,10 @@ def _json_safe(value):
 def strict_json(result: dict) -> str:
     """One JSON object, never holding NaN or Infinity."""
     return json.dumps(_json_safe(result), allow_nan=False)
+
+
+def key_value_lines(result: dict) -> str:
+    """A result as indented `key = value` lines, floats to 7 significant digits."""
+    return "\n".join(
+        f"  {k} = {v:.7g}" if isinstance(v, float) else f"  {k} = {v}" for k, v in result.items()
+    )

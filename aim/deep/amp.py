@@ -23,7 +23,12 @@ from tqdm import tqdm
 
 from aim.core.validation import integer, number
 from aim.deep.channel import TOKENS, last_input, last_input_from_output, output, output_logits
-from aim.deep.posterior import ChannelPosterior, InnerQuadrature
+from aim.deep.posterior import (
+    ChannelPosterior,
+    InnerQuadrature,
+    output_derivative,
+    output_function,
+)
 
 TEST_SAMPLES = 2000
 
@@ -125,10 +130,8 @@ def run_gamp(
     for it in tqdm(range(1, s.max_iter + 1), disable=not progress, desc="GAMP", unit="it"):
         omega = _preactivations(estimate, problem.tokens) - np.einsum("lk,nkm->nlm", cov, g)
         moments = posterior.moments(omega, u, cov, second=True)
-        precision = np.linalg.inv(cov)
-        new_g = np.einsum("lk,nkm->nlm", precision, moments.mean - omega)
-        summed = moments.token_covariance().sum(axis=(0, 1))
-        new_onsager = (len(u) * TOKENS * precision - precision @ summed @ precision) / d
+        new_g = output_function(moments, omega, cov)
+        new_onsager = -output_derivative(moments, cov).sum(axis=(0, 1)) / d
         g = s.damping * g + (1 - s.damping) * new_g if it > 1 else new_g
         onsager = s.damping * onsager + (1 - s.damping) * new_onsager if it > 1 else new_onsager
         field_ = np.einsum("nlm,nmd->ld", g, problem.tokens) / np.sqrt(d) + onsager @ estimate

@@ -7,6 +7,7 @@ import argparse
 
 import numpy as np
 
+from aim.core.cli import key_value_lines
 from aim.core.validation import MAX_SEED, check_memory, integer, number, seed
 from aim.deep.channel import TOKENS
 
@@ -102,7 +103,7 @@ def run_se(args: argparse.Namespace) -> dict:
         settings=settings,
         quadrature=_quadrature(args),
     )
-    point = se.solve(args.alpha)
+    point = se.solve(alpha=args.alpha, progress=not args.json)
     return {
         "layers": args.layers,
         "skip": args.skip,
@@ -137,7 +138,8 @@ def run_thresholds(args: argparse.Namespace) -> dict:
         "beta": args.beta,
         "alpha_weak": found.alpha_weak.tolist(),
         "alpha_first_layer_conditional": found.alpha_first_layer_conditional,
-        "last_layer_overlap_at_conditional": found.last_layer_overlap,
+        "alpha_conditional": found.alpha_conditional.tolist(),
+        "last_layer_overlap_at_conditional": found.last_layer_overlap.tolist(),
         "jensen_bound": JENSEN_BOUND,
         "log2_outer": args.log2_outer,
     }
@@ -182,7 +184,4 @@ RUNNERS = {"se": run_se, "thresholds": run_thresholds, "amp": run_amp}
 
 
 def summary(result: dict) -> str:
-    shown = {k: v for k, v in result.items() if not k.endswith("per_iteration")}
-    return "\n".join(
-        f"  {k} = {v:.7g}" if isinstance(v, float) else f"  {k} = {v}" for k, v in shown.items()
-    )
+    return key_value_lines({k: v for k, v in result.items() if not k.endswith("per_iteration")})

@@ -31,7 +31,7 @@ class InnerQuadrature:
 
     half_width: float = 6.0
     points: int = 33
-    log2_samples: int = 15
+    log2_samples: int = 13
     proposal_scale: float = 1.3
     min_effective: float = 40.0
     zoom_levels: int = 4
@@ -98,6 +98,18 @@ class Moments:
         k, layers, tokens = self.mean.shape
         second = self.second.reshape(k, layers, tokens, layers, tokens)
         return np.einsum("klmln->klmn", second)
+
+
+def output_function(moments: Moments, omega: np.ndarray, covariance: np.ndarray) -> np.ndarray:
+    """g_out = V^{-1} (E[Z | y, omega, V] - omega), per token: (K, L, M)."""
+    return np.einsum("lk,nkm->nlm", np.linalg.inv(covariance), moments.mean - omega)
+
+
+def output_derivative(moments: Moments, covariance: np.ndarray) -> np.ndarray:
+    """dg_out/domega per token, V^{-1} Cov[z_m | y] V^{-1} - V^{-1}: (K, M, L, L). Analytic:
+    omega enters the weights only through exp(omega^T V^{-1} Z)."""
+    precision = np.linalg.inv(covariance)
+    return precision @ moments.token_covariance() @ precision - precision
 
 
 class ChannelPosterior:

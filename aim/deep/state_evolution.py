@@ -48,7 +48,7 @@ class SESettings:
         number(self.start, name="start", lo=0, hi=1, lo_open=True, hi_open=True)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SEPoint:
     """One fixed point: the diagonal overlaps (first layer first) and its report."""
 
@@ -124,7 +124,7 @@ class StateEvolution:
         return np.mean(np.sum(deviation**2, axis=(-2, -1)), axis=0)
 
     def solve(
-        self, alpha: float, *, start: np.ndarray | None = None, progress: bool = False
+        self, *, alpha: float, start: np.ndarray | None = None, progress: bool = False
     ) -> SEPoint:
         """Damped iteration from Q = start I (or a given diagonal start).
 
@@ -149,7 +149,15 @@ class StateEvolution:
             if it >= s.min_iter and step < s.tol:
                 break
         converged = bool(step < s.tol)
-        return SEPoint(alpha, q, alpha * terms, converged, it, step, ess)
+        return SEPoint(
+            alpha=alpha,
+            q=q,
+            q_hat=alpha * terms,
+            converged=converged,
+            iterations=it,
+            step=step,
+            min_effective_nodes=ess,
+        )
 
     def gen_error(self, q) -> float:
         """eps_g = E ||g(Z) - g(omega)||_F^2 of the plug-in predictor at diagonal overlaps q."""

@@ -7,7 +7,8 @@ bounds F_l by E|z_l|^4 - M = M (M + 1) = 6, so alpha_weak_l >= 1/6.
 Sequential learning: with the last layer alone learned at overlap q, the first layer grows
 once alpha F^(1)(q) > 1, F^(1)(q) the same quantity at Q = diag(0, q). The last layer's own
 fixed point gives alpha*(q) = q / ((1 - q) T_L(q)) with T_L = E[sum_m g_Lm^2], so the
-conditional threshold solves alpha*(q) F^(1)(q) = 1, a root in q.
+conditional threshold solves alpha*(q) F^(1)(q) = 1, a root in q. The same holds for every
+layer below the last (L = 3: layers 1 and 2 once layer 3 is learned).
 """
 
 from __future__ import annotations
@@ -24,17 +25,21 @@ JENSEN_BOUND = 1 / 6  # alpha_weak >= 1 / (M (M + 1)) for M = 2 tokens
 THRESHOLD_OUTER = 16  # log2 of the outer nodes: F is a heavy-tailed average
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Thresholds:
-    """alpha_weak per layer (first layer first); the conditional first-layer threshold and
-    the last layer's overlap there (L = 2 only, else None)."""
+    """alpha_weak per layer (first layer first); per layer below the last, the conditional
+    threshold once the last layer alone is learned, and the last layer's overlap there."""
 
     layers: int
     skip: float
     beta: float
     alpha_weak: np.ndarray
-    alpha_first_layer_conditional: float | None
-    last_layer_overlap: float | None
+    alpha_conditional: np.ndarray | None = None
+    last_layer_overlap: np.ndarray | None = None
+
+    @property
+    def alpha_first_layer_conditional(self) -> float | None:
+        return None if self.alpha_conditional is None else float(self.alpha_conditional[0])
 
 
 def weak_thresholds(se: StateEvolution) -> np.ndarray:
@@ -42,20 +47,21 @@ def weak_thresholds(se: StateEvolution) -> np.ndarray:
     return 1.0 / se.instability(np.zeros(se.layers))
 
 
-def _alpha_star(se: StateEvolution, q: float) -> tuple[float, float]:
-    """(alpha at which the last layer alone sits at overlap q, F^(1) there)."""
+def _alpha_star(se: StateEvolution, q: float) -> tuple[float, np.ndarray]:
+    """(alpha at which the last layer alone sits at overlap q, F^(l) there for every layer)."""
     overlaps = np.zeros(se.layers)
     overlaps[-1] = q
     terms, _ = se.channel_terms(overlaps)
-    return q / ((1 - q) * terms[-1]), float(se.instability(overlaps)[0])
+    return q / ((1 - q) * terms[-1]), se.instability(overlaps)
 
 
-def conditional_first_layer(se: StateEvolution, *, xtol: float = 1e-5) -> tuple[float, float]:
-    """(alpha, q) where alpha*(q) F^(1)(q) = 1 for L = 2."""
+def conditional_threshold(se: StateEvolution, layer: int, *, xtol: float = 1e-5):
+    """(alpha, q) where alpha*(q) F^(layer)(q) = 1: layer `layer` (0-based, below the last)
+    turns unstable at Q = 0 once the last layer alone is learned to overlap q."""
 
     def excess(q: float) -> float:
         alpha, growth = _alpha_star(se, q)
-        return alpha * growth - 1
+        return alpha * growth[layer] - 1
 
     q = brentq(excess, 1e-3, 0.995, xtol=xtol)
     return _alpha_star(se, q)[0], q
@@ -70,7 +76,7 @@ def thresholds(
     quadrature: InnerQuadrature | None = None,
     with_conditional: bool = True,
 ) -> Thresholds:
-    """Every threshold at one (L, c, beta) on fixed nodes (the conditional one for L = 2)."""
+    """Every threshold at one (L, c, beta) on fixed nodes."""
     se = StateEvolution(
         layers=layers,
         skip=skip,
@@ -78,7 +84,8 @@ def thresholds(
         settings=SESettings(log2_outer=log2_outer),
         quadrature=quadrature,
     )
-    alpha_weak = weak_thresholds(se)
-    wanted = with_conditional and layers == 2
-    conditional = conditional_first_layer(se) if wanted else (None, None)
-    return Thresholds(layers, skip, beta, alpha_weak, *conditional)
+    found = {"alpha_weak": weak_thresholds(se)}
+    if with_conditional:
+        roots = np.array([conditional_threshold(se, layer) for layer in range(layers - 1)])
+        found |= {"alpha_conditional": roots[:, 0], "last_layer_overlap": roots[:, 1]}
+    return Thresholds(layers=layers, skip=skip, beta=beta, **found)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import math
 
-from aim.core.cli import UsageError
+from aim.core.cli import UsageError, key_value_lines
 from aim.core.validation import (
     MAX_SEED,
     MIN_D,
@@ -191,7 +191,4 @@ RUNNERS = {"se": run_se, "thresholds": run_thresholds, "gd": run_gd}
 
 
 def summary(result: dict) -> str:
-    lines = [
-        f"  {k} = {v:.7g}" if isinstance(v, float) else f"  {k} = {v}" for k, v in result.items()
-    ]
-    return "\n".join(lines)
+    return key_value_lines(result)

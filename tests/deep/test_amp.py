@@ -16,7 +16,7 @@ def test_gamp_learns_the_last_layer_as_the_state_evolution_predicts():
     """alpha = 0.6, d = 1000, L = 2, c = 1, 2 seeds: SE says Q_22 = 0.923 and Q_11 = 0. GAMP's
     estimate within 0.04 of it (seed-to-seed spread about 0.012 at d = 1000, and a finite-d
     deficit of about 0.02), layer 1 below 0.02, stationary, Nishimori within 0.03."""
-    q = StateEvolution(layers=2, skip=1.0).solve(0.6).q
+    q = StateEvolution(layers=2, skip=1.0).solve(alpha=0.6).q
     for seed in (0, 1):
         result = run_gamp(layers=2, skip=1.0, alpha=0.6, d=1000, seed=seed)
         assert result.converged
@@ -42,7 +42,7 @@ def test_gamp_is_reproducible_from_its_seed():
 def test_gamp_agrees_with_state_evolution_over_seeds(alpha):
     """d = 1000, 8 seeds: the mean of GAMP's estimate of Q_ll per layer within 2 standard
     deviations over seeds (floored at 0.01) of the SE overlap."""
-    q = StateEvolution(layers=2, skip=1.0).solve(alpha).q
+    q = StateEvolution(layers=2, skip=1.0).solve(alpha=alpha).q
     overlaps = np.array(
         [
             _estimate(run_gamp(layers=2, skip=1.0, alpha=alpha, d=1000, seed=seed))

@@ -26,7 +26,8 @@ def test_thresholds_print_one_per_layer(capsys):
     result = _run(capsys, "thresholds", "--layers", "2", "--skip", "1", "--log2-outer", "13")
     first, last = result["alpha_weak"]
     assert 1 / 6 <= last < result["alpha_first_layer_conditional"] < first
-    assert 0 < result["last_layer_overlap_at_conditional"] < 1
+    assert result["alpha_conditional"] == [result["alpha_first_layer_conditional"]]
+    assert 0 < result["last_layer_overlap_at_conditional"][0] < 1
 
 
 def test_amp_prints_overlaps_and_traces(capsys):

@@ -34,7 +34,7 @@ def test_last_layer_overlap_at_the_published_fixed_points(two_layers, alpha, pub
     0.12 above the threshold where dQ/dalpha is about 3, ours is 0.2096 and moves by < 5e-4
     from 2^13 to 2^15 outer nodes (0.2076 at the default 2^12): 4% below the published value,
     so 6% there."""
-    point = two_layers.solve(alpha)
+    point = two_layers.solve(alpha=alpha)
     assert point.converged
     assert point.q[1] == pytest.approx(published, rel=rtol)
     assert point.q[0] < 1e-6
@@ -96,6 +96,18 @@ def test_state_evolution_leaves_zero_at_the_last_layer_threshold():
         StateEvolution(layers=2, skip=1.0, settings=SESettings(log2_outer=16))
     )[1]
     se = StateEvolution(layers=2, skip=1.0, settings=SESettings(max_iter=1500))
-    below, above = se.solve(0.93 * alpha_c), se.solve(1.1 * alpha_c)
+    below, above = se.solve(alpha=0.93 * alpha_c), se.solve(alpha=1.1 * alpha_c)
     assert below.q[1] < 1e-4
     assert above.q[1] > 0.01
+
+
+@pytest.mark.slow
+def test_state_evolution_leaves_zero_at_the_conditional_first_layer_threshold():
+    """5% below the conditional threshold (about 0.72 at c = 1) the SE keeps Q_11 at its floor;
+    8% above, Q_11 escapes (checked after at most 1500 iterations)."""
+    found = thresholds(layers=2, skip=1.0, log2_outer=14)
+    se = StateEvolution(layers=2, skip=1.0, settings=SESettings(max_iter=1500))
+    below = se.solve(alpha=0.95 * found.alpha_first_layer_conditional)
+    above = se.solve(alpha=1.08 * found.alpha_first_layer_conditional)
+    assert below.q[0] < 1e-4 and below.q[1] > 0.9
+    assert above.q[0] > 0.05
