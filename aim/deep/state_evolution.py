@@ -94,6 +94,13 @@ class StateEvolution:
         Z = omega + np.sqrt(1 - q)[:, None] * self.noise
         return omega, Z
 
+    def _posterior(self, q):
+        """(q clipped, omega, moments) at diagonal overlaps q on the fixed outer nodes."""
+        q = np.minimum(np.asarray(q, dtype=float), MAX_OVERLAP)
+        omega, Z = self._sample(q)
+        u = last_input(Z, skip=self.skip, beta=self.beta)
+        return q, omega, self.posterior.moments(omega, u, np.diag(1 - q), second=True)
+
     def channel_terms(self, q) -> tuple[np.ndarray, float]:
         """E[sum_m g_lm^2] per layer at diagonal overlaps q, and the smallest effective
         number of inner nodes over the outer points.
@@ -103,23 +110,28 @@ class StateEvolution:
         2/v_l, light-tailed where Q is large). Their mix with the variance-minimising weight on
         the same nodes is unbiased for any weight and better than either.
         """
-        q = np.minimum(np.asarray(q, dtype=float), MAX_OVERLAP)
+        return self._terms(*self._posterior(q))
+
+    def instability(self, q) -> np.ndarray:
+        """F_l = E || E[z_l z_l^T | y, omega] - I ||_F^2 per layer at diagonal overlaps q: for a
+        layer with q_l = 0 the growth of q_l per unit alpha, alpha F_l q_l, near q_l = 0."""
+        return self._instability(self._posterior(q)[2])
+
+    def terms_and_instability(self, q) -> tuple[np.ndarray, np.ndarray]:
+        """channel_terms(q)[0] and instability(q) from one posterior evaluation."""
+        q, omega, moments = self._posterior(q)
+        return self._terms(q, omega, moments)[0], self._instability(moments)
+
+    @staticmethod
+    def _terms(q, omega, moments) -> tuple[np.ndarray, float]:
         v = 1 - q
-        omega, Z = self._sample(q)
-        u = last_input(Z, skip=self.skip, beta=self.beta)
-        moments = self.posterior.moments(omega, u, np.diag(v), second=True)
         squared = np.sum(((moments.mean - omega) / v[:, None]) ** 2, axis=-1)
         variance = np.einsum("kmll->kml", moments.token_covariance())
         slope = np.sum(1 / v - variance / v**2, axis=1)
         return _mix(squared, slope), float(moments.effective_nodes.min())
 
-    def instability(self, q) -> np.ndarray:
-        """F_l = E || E[z_l z_l^T | y, omega] - I ||_F^2 per layer at diagonal overlaps q: for a
-        layer with q_l = 0 the growth of q_l per unit alpha, alpha F_l q_l, near q_l = 0."""
-        q = np.minimum(np.asarray(q, dtype=float), MAX_OVERLAP)
-        omega, Z = self._sample(q)
-        u = last_input(Z, skip=self.skip, beta=self.beta)
-        moments = self.posterior.moments(omega, u, np.diag(1 - q), second=True)
+    @staticmethod
+    def _instability(moments) -> np.ndarray:
         deviation = moments.layer_second() - np.eye(TOKENS)
         return np.mean(np.sum(deviation**2, axis=(-2, -1)), axis=0)
 

@@ -22,7 +22,8 @@ from aim.deep.posterior import InnerQuadrature
 from aim.deep.state_evolution import SESettings, StateEvolution
 
 JENSEN_BOUND = 1 / 6  # alpha_weak >= 1 / (M (M + 1)) for M = 2 tokens
-THRESHOLD_OUTER = 16  # log2 of the outer nodes: F is a heavy-tailed average
+THRESHOLD_OUTER = 16  # log2 of the outer nodes at Q = 0: F is a heavy-tailed average
+CONDITIONAL_OUTER = 14  # and for the conditional thresholds, each a root search over q
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,11 +52,11 @@ def _alpha_star(se: StateEvolution, q: float) -> tuple[float, np.ndarray]:
     """(alpha at which the last layer alone sits at overlap q, F^(l) there for every layer)."""
     overlaps = np.zeros(se.layers)
     overlaps[-1] = q
-    terms, _ = se.channel_terms(overlaps)
-    return q / ((1 - q) * terms[-1]), se.instability(overlaps)
+    terms, growth = se.terms_and_instability(overlaps)
+    return q / ((1 - q) * terms[-1]), growth
 
 
-def conditional_threshold(se: StateEvolution, layer: int, *, xtol: float = 1e-5):
+def conditional_threshold(se: StateEvolution, layer: int, *, xtol: float = 1e-4):
     """(alpha, q) where alpha*(q) F^(layer)(q) = 1: layer `layer` (0-based, below the last)
     turns unstable at Q = 0 once the last layer alone is learned to overlap q."""
 
@@ -76,16 +77,17 @@ def thresholds(
     quadrature: InnerQuadrature | None = None,
     with_conditional: bool = True,
 ) -> Thresholds:
-    """Every threshold at one (L, c, beta) on fixed nodes."""
-    se = StateEvolution(
-        layers=layers,
-        skip=skip,
-        beta=beta,
-        settings=SESettings(log2_outer=log2_outer),
-        quadrature=quadrature,
-    )
-    found = {"alpha_weak": weak_thresholds(se)}
+    """Every threshold at one (L, c, beta) on fixed nodes (the conditional ones on at most
+    2^CONDITIONAL_OUTER outer nodes)."""
+
+    def solver(log2: int) -> StateEvolution:
+        settings = SESettings(log2_outer=log2)
+        model = {"layers": layers, "skip": skip, "beta": beta}
+        return StateEvolution(**model, settings=settings, quadrature=quadrature)
+
+    found = {"alpha_weak": weak_thresholds(solver(log2_outer))}
     if with_conditional:
+        se = solver(min(log2_outer, CONDITIONAL_OUTER))
         roots = np.array([conditional_threshold(se, layer) for layer in range(layers - 1)])
         found |= {"alpha_conditional": roots[:, 0], "last_layer_overlap": roots[:, 1]}
     return Thresholds(layers=layers, skip=skip, beta=beta, **found)
