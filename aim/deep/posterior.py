@@ -66,15 +66,21 @@ class InnerQuadrature:
 def _unit_nodes(layers: int, quadrature: InnerQuadrature) -> tuple[np.ndarray, np.ndarray]:
     """Free-layer nodes (N, L-1, M) and the logs of their weights for integrals over the free
     layers: a trapezoid grid on [-1, 1]^2 (L = 2), or scrambled Sobol points through the
-    normal quantile with weights 1 / (N phi(t)) (L >= 3)."""
+    normal quantile with weights 1 / (N phi(t)) (L >= 3), taken with every sign flip of each
+    free layer so that the posterior keeps the channel's per-layer sign symmetry exactly
+    (E[z_l | y] = 0 at omega_l = 0; without it Q = 0 would not be a fixed point)."""
     if layers == 2:
         t = np.linspace(-1.0, 1.0, quadrature.points)
         grid = np.stack(np.meshgrid(t, t, indexing="ij"), axis=-1).reshape(-1, 1, TOKENS)
         return grid, np.full(len(grid), 2 * np.log(t[1] - t[0]))
-    dim = (layers - 1) * TOKENS
-    sobol = qmc.Sobol(dim, scramble=True, seed=NODE_SEED).random_base2(quadrature.log2_samples)
-    t = norm.ppf(sobol)
-    return t.reshape(-1, layers - 1, TOKENS), -norm.logpdf(t).sum(axis=1) - np.log(len(t))
+    free = layers - 1
+    sobol = qmc.Sobol(free * TOKENS, scramble=True, seed=NODE_SEED)
+    base = norm.ppf(sobol.random_base2(max(quadrature.log2_samples - free, 1)))
+    base = base.reshape(-1, free, TOKENS)
+    signs = np.array(np.meshgrid(*[[1.0, -1.0]] * free, indexing="ij")).reshape(free, -1).T
+    nodes = (signs[:, None, :, None] * base[None]).reshape(-1, free, TOKENS)
+    log_weight = -norm.logpdf(nodes).sum(axis=(1, 2)) - np.log(len(nodes))
+    return nodes, log_weight
 
 
 @dataclass(frozen=True)

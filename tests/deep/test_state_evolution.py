@@ -111,3 +111,15 @@ def test_state_evolution_leaves_zero_at_the_conditional_first_layer_threshold():
     above = se.solve(alpha=1.08 * found.alpha_first_layer_conditional)
     assert below.q[0] < 1e-4 and below.q[1] > 0.9
     assert above.q[0] > 0.05
+
+
+@pytest.mark.parametrize("layers", [2, 3])
+def test_unlearned_layers_stay_unlearned(layers):
+    """Q_ll = 0 is a fixed point for every layer (E[z_l | y] = 0 at omega_l = 0 by the sign
+    symmetry, which the node sets keep exactly): with the last layer learned, the channel
+    term of every other layer is 0 to rounding."""
+    se = StateEvolution(layers=layers, skip=1.0, settings=SESettings(log2_outer=10))
+    q = np.zeros(layers)
+    q[-1] = 0.8
+    terms, _ = se.channel_terms(q)
+    assert np.all(np.abs(terms[:-1]) < 1e-12) and terms[-1] > 1
