@@ -11,7 +11,7 @@ iteration runs on the L diagonal overlaps.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.stats import norm, qmc
@@ -177,15 +177,6 @@ class StateEvolution:
         y = output(Z, skip=self.skip, beta=self.beta)
         y_hat = output(omega, skip=self.skip, beta=self.beta)
         return float(np.mean(np.sum((y - y_hat) ** 2, axis=(-2, -1))))
-
-    def describe(self) -> dict:
-        return {
-            "layers": self.layers,
-            "skip": self.skip,
-            "beta": self.beta,
-            **{f"se_{k}": v for k, v in asdict(self.settings).items()},
-            **{f"inner_{k}": v for k, v in asdict(self.posterior.quadrature).items()},
-        }
 
 
 def _mix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
