@@ -30,7 +30,7 @@ def add_commands(sub) -> None:
     _model(se)
     se.add_argument("--alpha", type=float, required=True, help="samples per dimension n/d")
     se.add_argument("--log2-outer", type=int, default=12, help=f"outer nodes 2^k, k in {lo}..{hi}")
-    se.add_argument("--damping", type=float, default=0.6, help="weight of the old iterate")
+    se.add_argument("--damping", type=float, default=0.3, help="weight of the old iterate")
     se.add_argument("--max-iter", type=int, default=600)
     th = sub.add_parser("thresholds", help="weak-recovery thresholds per layer")
     _model(th)

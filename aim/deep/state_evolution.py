@@ -33,7 +33,7 @@ class SESettings:
     small Q is slow); the uninformed start Q = start I."""
 
     log2_outer: int = 12
-    damping: float = 0.6
+    damping: float = 0.3
     tol: float = 1e-6
     min_iter: int = 40
     max_iter: int = 600

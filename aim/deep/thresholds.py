@@ -24,7 +24,7 @@ from aim.deep.state_evolution import SESettings, StateEvolution
 JENSEN_BOUND = 1 / 6  # alpha_weak >= 1 / (M (M + 1)) for M = 2 tokens
 THRESHOLD_OUTER = 16  # log2 of the outer nodes at Q = 0: F is a heavy-tailed average
 CONDITIONAL_OUTER = 14  # and for the conditional thresholds, each a root search over q
-CONDITIONAL_RANGE = (1e-3, 1 - 1e-4)  # of the last layer's overlap
+CONDITIONAL_SCAN = (1e-3, 0.3, 0.6, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.998, 0.999, 0.9995, 0.9999)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,19 +59,26 @@ def _alpha_star(se: StateEvolution, q: float) -> tuple[float, np.ndarray]:
 
 def conditional_threshold(se: StateEvolution, layer: int, *, xtol: float = 1e-5):
     """(alpha, q) where alpha*(q) F^(layer)(q) = 1: layer `layer` (0-based, below the last)
-    turns unstable at Q = 0 once the last layer alone is learned to overlap q. The root is
-    searched for q in [1e-3, 1 - 1e-4] (at large c it lies above q = 0.995); (nan, nan) if the
-    layer is already unstable at the bottom of that range or still stable at its top."""
+    turns unstable at Q = 0 once the last layer alone is learned to overlap q.
+
+    The root is bracketed by scanning q upward over CONDITIONAL_SCAN (at large c it lies above
+    q = 0.995, where the inner integrals need their zoom; scanning from below never evaluates
+    closer to q = 1 than needed); (nan, nan) if the layer is already unstable at the bottom of
+    the scan or still stable at its top."""
 
     def excess(q: float) -> float:
         alpha, growth = _alpha_star(se, q)
         return alpha * growth[layer] - 1
 
-    lo, hi = CONDITIONAL_RANGE
-    if excess(lo) > 0 or excess(hi) < 0:
+    below = CONDITIONAL_SCAN[0]
+    if excess(below) > 0:
         return np.nan, np.nan
-    q = brentq(excess, lo, hi, xtol=xtol)
-    return _alpha_star(se, q)[0], q
+    for above in CONDITIONAL_SCAN[1:]:
+        if excess(above) > 0:
+            q = brentq(excess, below, above, xtol=xtol)
+            return _alpha_star(se, q)[0], q
+        below = above
+    return np.nan, np.nan
 
 
 def thresholds(
