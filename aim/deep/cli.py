@@ -42,7 +42,7 @@ def add_commands(sub) -> None:
     amp.add_argument(
         "--seed", type=int, default=0, help=f"seed of teacher, data, start (0..{MAX_SEED})"
     )
-    amp.add_argument("--damping", type=float, default=0.5, help="weight of the old g and A")
+    amp.add_argument("--damping", type=float, default=0.3, help="weight of the old g and A")
     amp.add_argument("--max-iter", type=int, default=100)
     amp.add_argument(
         "--tol", type=float, default=1e-5, help="stop when W_hat moves less (relative)"
