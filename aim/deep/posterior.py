@@ -27,7 +27,9 @@ CHUNK_ELEMENTS = 4_000_000  # (outer points x nodes) per block: ~32 MB of weight
 @dataclass(frozen=True, kw_only=True)
 class InnerQuadrature:
     """Nodes for the free layers: a grid of `points`^2 on [-half_width, half_width]^2 (L = 2),
-    or 2^log2_samples Sobol points from N(0, proposal_scale^2 I) (L >= 3)."""
+    or 2^log2_samples Sobol points from N(0, proposal_scale^2 I) (L >= 3); posteriors on fewer
+    than min_effective nodes are zoomed onto, up to zoom_levels times, with zoom_points^2
+    (L = 2) or 2^zoom_log2_samples (L >= 3) nodes."""
 
     half_width: float = 6.0
     points: int = 33
@@ -49,7 +51,7 @@ class InnerQuadrature:
         integer(self.zoom_log2_samples, name="zoom_log2_samples", lo=4, hi=22)
 
     def zoomed(self) -> InnerQuadrature:
-        """The node counts of a zoom: a box fitted to the posterior needs fewer nodes."""
+        """The same quadrature with the zoom's node counts."""
         return replace(self, points=self.zoom_points, log2_samples=self.zoom_log2_samples)
 
     def scale(self, layers: int) -> float:
