@@ -247,9 +247,9 @@ def run_thresholds(args: argparse.Namespace) -> dict:
     from aim.bayes.channels import x_per_alpha
     from aim.bayes.state_evolution import (
         hardmax_weak_recovery,
-        softmax_perfect_recovery,
         softmax_small_rho_thresholds,
     )
+    from aim.core.noiseless import perfect_recovery_x
 
     out = {"channel": args.channel, "T": args.T}
     if args.channel == "hardmax":
@@ -261,7 +261,7 @@ def run_thresholds(args: argparse.Namespace) -> dict:
         }
     if args.rho == 0:
         return out | {"rho": 0.0, "limit": "rho -> 0"} | softmax_small_rho_thresholds(T=args.T)
-    x_pr = softmax_perfect_recovery(rho=args.rho)
+    x_pr = perfect_recovery_x(rho=args.rho)
     return out | {"rho": args.rho, "x_perfect": x_pr, "alpha_perfect": x_pr / x_per_alpha(args.T)}
 
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from aim.bayes.channels import Hardmax, Softmax, x_per_alpha
 from aim.core.fixed_point import SolverSettings, iterate
-from aim.core.noiseless import noiseless_mmse, perfect_recovery_x
+from aim.core.noiseless import noiseless_mmse
 from aim.core.spectral import mmse_S
 
 
@@ -76,11 +76,6 @@ def solve_fixed_point(
 
 
 # --- softmax: closed form ---------------------------------------------------------------
-
-
-def softmax_perfect_recovery(*, rho: float) -> float:
-    """x_PR = alpha_PR (T^2 + T - 2): 2 rho - rho^2 for rho <= 1, else 1."""
-    return perfect_recovery_x(rho=rho)
 
 
 def softmax_state_evolution(*, alpha, T: int, rho: float, beta: float = 1.0) -> FixedPoint:

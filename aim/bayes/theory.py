@@ -17,12 +17,12 @@ from aim.bayes.state_evolution import (
     hardmax_small_rho,
     hardmax_state_evolution,
     hardmax_weak_recovery,
-    softmax_perfect_recovery,
     softmax_state_evolution,
 )
 from aim.bayes.vocabulary import THEORY_ATTRS
 from aim.core.grids import linear_grid, log_grid
 from aim.core.io import annotate, with_metadata
+from aim.core.noiseless import perfect_recovery_x
 
 
 def hardmax_alpha_grid(*, rho: float, alpha: dict, alpha_bar: dict) -> np.ndarray:
@@ -97,7 +97,7 @@ def softmax_curve(*, T: int, rho: float, x: dict) -> xr.Dataset:
     k = x_per_alpha(T)
     ds = _fixed_point_dataset(softmax_state_evolution(alpha=xs / k, T=T, rho=rho), "alpha")
     ds = ds.assign_coords(x=("alpha", xs), rho=rho, T=T)
-    ds["alpha_perfect"] = softmax_perfect_recovery(rho=rho) / k
+    ds["alpha_perfect"] = perfect_recovery_x(rho=rho) / k
     ds = with_metadata(ds, THEORY_ATTRS)
     annotate(
         ds,

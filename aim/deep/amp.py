@@ -66,11 +66,24 @@ class Problem:
     test_outputs: np.ndarray  # (n_test, M, M)
 
 
+def sequences(*, alpha: float, d: int) -> int:
+    """n = alpha d training sequences, at least one."""
+    return max(1, round(alpha * d))
+
+
+def memory_mb(*, n: int, d: int) -> float:
+    """Training and test tokens in float64, a copy for their products, and the posterior's
+    blocks of (outer point, node) weights."""
+    return 2 * (n + TEST_SAMPLES) * TOKENS * d * 8 / 2**20 + 64
+
+
 def make_problem(
     *, layers: int, skip: float, beta: float, alpha: float, d: int, rng, test_samples: int
 ) -> Problem:
+    """A teacher W ~ N(0, 1), n = alpha d training sequences with their outputs (as log y),
+    and fresh test sequences with theirs, all drawn from rng."""
     teacher = rng.standard_normal((layers, d))
-    n = max(1, round(alpha * d))
+    n = sequences(alpha=alpha, d=d)
     tokens = rng.standard_normal((n, TOKENS, d))
     test_tokens = rng.standard_normal((test_samples, TOKENS, d))
     u = last_input(_preactivations(teacher, tokens), skip=skip, beta=beta)
@@ -129,7 +142,7 @@ def run_gamp(
     result = GAMPResult()
     for it in tqdm(range(1, s.max_iter + 1), disable=not progress, desc="GAMP", unit="it"):
         omega = _preactivations(estimate, problem.tokens) - np.einsum("lk,nkm->nlm", cov, g)
-        moments = posterior.moments(omega, u, cov, second=True)
+        moments = posterior.moments(omega, u, cov)
         new_g = output_function(moments, omega, cov)
         new_onsager = -output_derivative(moments, cov).sum(axis=(0, 1)) / d
         g = s.damping * g + (1 - s.damping) * new_g if it > 1 else new_g

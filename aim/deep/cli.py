@@ -9,7 +9,6 @@ import numpy as np
 
 from aim.core.cli import key_value_lines
 from aim.core.validation import MAX_SEED, check_memory, integer, number, seed
-from aim.deep.channel import TOKENS
 
 MAX_SKIP = 100.0
 LOG2_OUTER_RANGE = (8, 20)
@@ -71,19 +70,14 @@ def validate(args: argparse.Namespace) -> None:
         integer(args.d, name=_arg("d"), lo=10)
         seed(args.seed, name=_arg("seed"))
         number(args.tol, name=_arg("tol"), lo=0, lo_open=True)
-        n = max(1, round(args.alpha * args.d))
+        from aim.deep.amp import memory_mb, sequences
+
+        n = sequences(alpha=args.alpha, d=args.d)
         check_memory(
-            gamp_memory_mb(n=n, d=args.d),
+            memory_mb(n=n, d=args.d),
             name=f"arguments --alpha/--d (n = {n} sequences, d = {args.d})",
             what="GAMP",
         )
-
-
-def gamp_memory_mb(*, n: int, d: int) -> float:
-    """Training and test tokens in float64, plus a copy for the products."""
-    from aim.deep.amp import TEST_SAMPLES
-
-    return 2 * (n + TEST_SAMPLES) * TOKENS * d * 8 / 2**20 + 64
 
 
 def _quadrature(args):

@@ -87,11 +87,11 @@ def _unit_nodes(layers: int, quadrature: InnerQuadrature) -> tuple[np.ndarray, n
 
 @dataclass(frozen=True)
 class Moments:
-    """E[Z | y, omega, V] (K, L, M); if asked, E[vec Z vec Z^T] (K, L M, L M) with vec in
-    (layer, token) order; the effective number of nodes per outer point."""
+    """E[Z | y, omega, V] (K, L, M), E[vec Z vec Z^T] (K, L M, L M) with vec in (layer, token)
+    order, and the effective number of nodes per outer point."""
 
     mean: np.ndarray
-    second: np.ndarray | None
+    second: np.ndarray
     effective_nodes: np.ndarray
 
     def token_covariance(self) -> np.ndarray:
@@ -169,13 +169,16 @@ class ChannelPosterior:
     def _u_tilde(self, u: np.ndarray) -> np.ndarray:
         return np.concatenate([np.ones((len(u), 1)), u], axis=1)
 
-    def _log_weights(self, omega: np.ndarray, u: np.ndarray, precision: np.ndarray):
-        """log of the unnormalised posterior weight of every (outer point, node) pair."""
+    def _node_features(self, precision: np.ndarray) -> np.ndarray:
+        """The node side of the log-weights under prior precision V^{-1}: (nodes, 9 + K)."""
         layer, token = self.entry // TOKENS, self.entry % TOKENS
         quad = precision[np.ix_(layer, layer)] * np.equal.outer(token, token)  # (K, K)
         pick = np.eye(3)[self.power]  # (K, 3)
         gram = self.products @ np.einsum("kl,ka,lb->klab", quad, pick, pick).reshape(-1, 9)
-        node_features = np.concatenate([-0.5 * gram, self.coeff], axis=1)
+        return np.concatenate([-0.5 * gram, self.coeff], axis=1)
+
+    def _log_weights(self, omega: np.ndarray, u: np.ndarray, precision, node_features):
+        """log of the unnormalised posterior weight of every (outer point, node) pair."""
         u_t = self._u_tilde(u)
         weighted = np.einsum("lj,kjm->klm", precision, omega).reshape(len(u), -1)
         outer = np.concatenate(
@@ -189,9 +192,7 @@ class ChannelPosterior:
         log_w += self.log_weight
         return log_w
 
-    def moments(
-        self, omega: np.ndarray, u: np.ndarray, covariance: np.ndarray, *, second: bool = False
-    ) -> Moments:
+    def moments(self, omega: np.ndarray, u: np.ndarray, covariance: np.ndarray) -> Moments:
         """Moments at outer points omega (K, L, M), u (K, M), prior covariance V (L, L).
 
         Outer points whose posterior sits on fewer than min_effective nodes are integrated
@@ -200,9 +201,10 @@ class ChannelPosterior:
         zoom_levels times; a zoom is kept where it raises the effective number of nodes.
         """
         precision = np.linalg.inv(covariance)
+        features = self._node_features(precision)
         size = max(1, CHUNK_ELEMENTS // self.nodes)
         parts = [
-            self._block(omega[i : i + size], u[i : i + size], precision)
+            self._block(omega[i : i + size], u[i : i + size], precision, features)
             for i in range(0, len(u), size)
         ]
         mean, sec, ess = (np.concatenate(p) for p in zip(*parts))
@@ -227,7 +229,7 @@ class ChannelPosterior:
             spacing[pick] = extent[better].min(axis=1) * zoom_spacing
             spacing[low[~better]] = np.inf  # a zoom that did not help is not tried again
         mean = mean.reshape(-1, self.layers, TOKENS)
-        return Moments(mean=mean, second=sec if second else None, effective_nodes=ess)
+        return Moments(mean=mean, second=sec, effective_nodes=ess)
 
     def _local(self, omega, u, precision, centre, extent):
         """Moments on nodes centre + extent * unit nodes, one node set per outer point,
@@ -277,8 +279,8 @@ class ChannelPosterior:
         sec = np.matmul((w[:, :, None] * flat).transpose(0, 2, 1), flat)
         return mean, sec, 1.0 / np.sum(w * w, axis=1)
 
-    def _block(self, omega, u, precision):
-        w = self._log_weights(omega, u, precision)
+    def _block(self, omega, u, precision, node_features):
+        w = self._log_weights(omega, u, precision, node_features)
         w -= w.max(axis=1, keepdims=True)
         np.exp(w, out=w)
         w /= w.sum(axis=1, keepdims=True)

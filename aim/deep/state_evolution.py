@@ -99,7 +99,7 @@ class StateEvolution:
         q = np.minimum(np.asarray(q, dtype=float), MAX_OVERLAP)
         omega, Z = self._sample(q)
         u = last_input(Z, skip=self.skip, beta=self.beta)
-        return q, omega, self.posterior.moments(omega, u, np.diag(1 - q), second=True)
+        return q, omega, self.posterior.moments(omega, u, np.diag(1 - q))
 
     def channel_terms(self, q) -> tuple[np.ndarray, float]:
         """E[sum_m g_lm^2] per layer at diagonal overlaps q, and the smallest effective

@@ -4,11 +4,11 @@ import pytest
 from aim.bayes.channels import Softmax
 from aim.bayes.state_evolution import (
     SolverSettings,
-    softmax_perfect_recovery,
     softmax_small_rho,
     softmax_state_evolution,
     solve_fixed_point,
 )
+from aim.core.noiseless import perfect_recovery_x
 from aim.core.spectral import mmse_S
 
 
@@ -49,7 +49,7 @@ def test_collapse_in_x_across_token_counts():
     [(0.1, 0.0475), (0.2, 0.09), (0.3, 0.1275), (0.5, 0.1875), (1.0, 0.25), (2.0, 0.25)],
 )
 def test_perfect_recovery_point(rho, alpha_pr):
-    assert softmax_perfect_recovery(rho=rho) / 4 == pytest.approx(alpha_pr, abs=1e-12)
+    assert perfect_recovery_x(rho=rho) / 4 == pytest.approx(alpha_pr, abs=1e-12)
     below, just_below, above = softmax_state_evolution(
         alpha=[0.9 * alpha_pr, (1 - 1e-4) * alpha_pr, 1.01 * alpha_pr], T=2, rho=rho
     ).mmse

@@ -59,7 +59,9 @@ def test_forward_model_matches_the_layer_recursion():
     y = np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True)
     Z = W @ X.T / np.sqrt(d)
     np.testing.assert_allclose(output(Z, skip=skip, beta=beta), y, rtol=1e-12)
-    np.testing.assert_allclose(mixing(Z[None, :-1], skip=skip, beta=beta).shape, (1, 2, 2))
+    A1 = attention(Z[0], skip=skip, beta=beta)
+    B = attention(A1 @ Z[1], skip=skip, beta=beta) @ A1  # L = 3: B = A(A(z1) z2) A(z1)
+    np.testing.assert_allclose(mixing(Z[:-1], skip=skip, beta=beta), B, rtol=1e-12)
     a = Z[0]
     dense = np.exp(beta * np.outer(a, a))
     np.testing.assert_allclose(
@@ -97,7 +99,7 @@ def test_posterior_moments_match_brute_force_conditioning(layers, omega, V):
     Z0 = omega + np.linalg.cholesky(V) @ rng.standard_normal((layers, 2))
     u0 = last_input(Z0, skip=skip, beta=beta)
     post = ChannelPosterior(layers=layers, skip=skip, beta=beta)
-    moments = post.moments(omega[None], u0[None], V, second=True)
+    moments = post.moments(omega[None], u0[None], V)
     draws = _brute_force(
         omega, V, u0, layers=layers, skip=skip, beta=beta, rng=rng, samples=10_000_000, radius=0.06
     )
@@ -120,7 +122,7 @@ def test_matrix_product_and_entrywise_evaluations_agree():
     u = last_input(omega + 0.5 * rng.standard_normal((6, 2, 2)), skip=1, beta=1)
     quadrature = InnerQuadrature(points=33, zoom_points=33, zoom_levels=0)
     post = ChannelPosterior(layers=2, skip=1.0, beta=1.0, quadrature=quadrature)
-    fast = post.moments(omega, u, V, second=True)
+    fast = post.moments(omega, u, V)
     box = np.full((6, 2), quadrature.half_width)
     mean, second, ess = post._local(omega, u, np.linalg.inv(V), np.zeros((6, 2)), box)
     np.testing.assert_allclose(fast.mean.reshape(6, -1), mean, atol=1e-9)
@@ -142,7 +144,7 @@ def test_zoom_resolves_a_narrow_posterior():
     fine = ChannelPosterior(
         layers=2, skip=1, beta=1, quadrature=InnerQuadrature(points=257, zoom_levels=0)
     )
-    a, b, c = (p.moments(omega, u, V, second=True) for p in (coarse, zoomed, fine))
+    a, b, c = (p.moments(omega, u, V) for p in (coarse, zoomed, fine))
     assert np.median(b.effective_nodes) > 4 * np.median(a.effective_nodes)
     assert np.abs(b.mean - c.mean).max() < 0.2 * np.abs(a.mean - c.mean).max() + 1e-6
 
@@ -159,7 +161,7 @@ def test_g_out_derivative_is_the_posterior_covariance():
     def g_out(om):
         return output_function(post.moments(om, u, V), om, V)[0]
 
-    derivative = output_derivative(post.moments(omega, u, V, second=True), V)[0]
+    derivative = output_derivative(post.moments(omega, u, V), V)[0]
     h = 1e-5
     for m in range(2):
         analytic = derivative[m]
