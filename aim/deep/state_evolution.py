@@ -17,45 +17,57 @@ import numpy as np
 from scipy.stats import norm, qmc
 from tqdm import tqdm
 
-from aim.core.validation import integer, number
+from aim.core.validation import InputError, integer, number
 from aim.deep.channel import TOKENS, last_input, output
 from aim.deep.posterior import ChannelPosterior, InnerQuadrature
 
 OUTER_SEED = 20250201
 MAX_OVERLAP = 1 - 1e-6  # V = 1 - q stays a proper variance
 OVERLAP_FLOOR = 1e-8  # an overlap at the floor is an unlearned layer
+SMALL_OVERLAP = 1e-3  # below this a layer's overlap follows the linearised map
+AITKEN_MAX_RATIO = 0.9  # a jump of at most 9 steps; slower contraction is left to plain steps
 
 
 @dataclass(frozen=True, kw_only=True)
 class SESettings:
-    """2^log2_outer outer nodes; damping (weight of the old iterate); stop when every overlap
-    moves by less than tol relative to itself after at least min_iter steps (the escape from
-    small Q is slow); the uninformed start Q = start I."""
+    """2^log2_outer outer nodes; damping (weight of the old iterate; none by default: the
+    Bayes-optimal SE map is monotone in Q, so the plain iteration does not overshoot); stop
+    once the distance to the fixed point, estimated from the last two steps, is below tol
+    relative to min(q, 1 - q) of every overlap (after at least min_iter steps), or once every
+    overlap is within recovery_gap of 1 and rising (perfect recovery: closer to 1 the inner
+    integrals are not resolved); the uninformed start Q = start I; extrapolate: Aitken jumps
+    along a geometric tail."""
 
     log2_outer: int = 12
-    damping: float = 0.3
-    tol: float = 1e-6
-    min_iter: int = 40
+    damping: float = 0.0
+    tol: float = 1e-4
+    min_iter: int = 5
     max_iter: int = 600
     start: float = 0.05
+    recovery_gap: float = 1e-3
+    extrapolate: bool = True
 
     def __post_init__(self) -> None:
         integer(self.log2_outer, name="log2_outer", lo=6, hi=20)
         number(self.damping, name="damping", lo=0, hi=1, hi_open=True)
         number(self.tol, name="tol", lo=0, lo_open=True)
-        integer(self.min_iter, name="min_iter", lo=1)
+        integer(self.min_iter, name="min_iter", lo=2)
         integer(self.max_iter, name="max_iter", lo=self.min_iter)
-        number(self.start, name="start", lo=0, hi=1, lo_open=True, hi_open=True)
+        number(self.start, name="start", lo=SMALL_OVERLAP, hi=1, hi_open=True)
+        number(self.recovery_gap, name="recovery_gap", lo=1e-6, hi=0.1)
 
 
 @dataclass(frozen=True, kw_only=True)
 class SEPoint:
-    """One fixed point: the diagonal overlaps (first layer first) and its report."""
+    """One fixed point: the diagonal overlaps (first layer first) and its report. recovered:
+    the iteration stopped with every overlap within recovery_gap of 1 and rising (the fixed
+    point is perfect recovery; q is the last iterate, a lower bound)."""
 
     alpha: float
     q: np.ndarray
     q_hat: np.ndarray
     converged: bool
+    recovered: bool
     iterations: int
     step: float
     min_effective_nodes: float
@@ -140,36 +152,74 @@ class StateEvolution:
     ) -> SEPoint:
         """Damped iteration from Q = start I (or a given diagonal start).
 
-        Overlaps are floored at OVERLAP_FLOOR: a layer that decays while another is learned
-        would otherwise reach 1e-30 and need hundreds of iterations to escape once Q = 0 turns
-        unstable for it. Converged: every overlap moved by less than tol relative to itself
-        (so a small overlap that is still growing is not converged).
+        A layer below SMALL_OVERLAP follows the linearised map q_l -> alpha F_l q_l, so one step
+        tells its fate: if the map lowers it, it decays to Q_l = 0 and is set to OVERLAP_FLOOR
+        (the floor of an unlearned layer); if the map raises it from the floor, it grows, from
+        `start`. Both only skip the slow geometric decay or escape near a threshold (the
+        iterate reaches the same fixed point). Converged: the distance to the fixed point
+        estimated from the contraction of the last two steps, step r / (1 - r), is below tol
+        relative to min(q, 1 - q) of every overlap. Where the last steps contract by one
+        ratio, Aitken's extrapolation jumps to the limit of the geometric tail (the plain
+        iteration then confirms it).
         """
         number(alpha, name="alpha", lo=0)
         s = self.settings
         q = np.full(self.layers, s.start) if start is None else np.asarray(start, float)
-        step, ess = np.inf, np.inf
+        q = np.clip(q, OVERLAP_FLOOR, MAX_OVERLAP)
+        trail, remaining, ess = [q], np.inf, np.inf
+        converged = recovered = False
         bar = tqdm(range(1, s.max_iter + 1), disable=not progress, desc="SE", unit="it")
         for it in bar:
-            terms, ess = self.channel_terms(q)
-            q_hat = alpha * terms
-            new = (1 - s.damping) * q_hat / (1 + q_hat) + s.damping * q
-            new = np.maximum(new, OVERLAP_FLOOR)
-            step = float(np.max(np.abs(new - q) / new))
-            q = new
-            bar.set_postfix(q=np.array2string(q, precision=4), step=f"{step:.1e}")
-            if it >= s.min_iter and step < s.tol:
+            q, q_hat, ess, jumped = self._step(q, alpha)
+            recovered = bool(np.all(1 - q < s.recovery_gap) and np.all(q > trail[-1]))
+            trail = [q] if jumped else [*trail[-3:], q]
+            remaining = _remaining(trail)
+            bar.set_postfix(q=np.array2string(q, precision=4), remaining=f"{remaining:.1e}")
+            converged = it >= s.min_iter and remaining < s.tol
+            if converged or recovered:
                 break
-        converged = bool(step < s.tol)
+            if s.extrapolate and (limit := _aitken(trail)) is not None:
+                q, trail = limit, [limit]
         return SEPoint(
             alpha=alpha,
             q=q,
-            q_hat=alpha * terms,
-            converged=converged,
+            q_hat=q_hat,
+            converged=bool(converged or recovered),
+            recovered=recovered,
             iterations=it,
-            step=step,
+            step=float(remaining),
             min_effective_nodes=ess,
         )
+
+    def _step(self, q: np.ndarray, alpha: float):
+        """One damped step with the linear-regime rules: (new q, Q_hat, ESS, whether a rule
+        moved a layer)."""
+        s = self.settings
+        clipped, omega, moments = self._posterior(q)
+        terms, ess = self._terms(clipped, omega, moments)
+        q_hat = alpha * terms
+        target = q_hat / (1 + q_hat)
+        new = (1 - s.damping) * target + s.damping * q
+        small = new < SMALL_OVERLAP
+        drop = small & (target < q) & (new > OVERLAP_FLOOR)
+        kick = small & (target > q) & (q <= OVERLAP_FLOOR)
+        new[drop], new[kick] = OVERLAP_FLOOR, s.start
+        return np.clip(new, OVERLAP_FLOOR, MAX_OVERLAP), q_hat, ess, bool(drop.any() or kick.any())
+
+    def solve_curve(self, alphas, *, progress: bool = False) -> list[SEPoint]:
+        """Fixed points along increasing alpha, each started from the one before. The SE map
+        is monotone in Q and in alpha, so the iteration from the fixed point at a smaller
+        alpha reaches the same fixed point as the one from the uninformed start."""
+        alphas = np.asarray(alphas, dtype=float)
+        if np.any(np.diff(alphas) <= 0):
+            raise InputError("alphas must increase")
+        points, start = [], None
+        for alpha in tqdm(alphas, disable=not progress, desc="SE curve", unit="alpha"):
+            point = self.solve(alpha=float(alpha), start=start)
+            points.append(point)
+            if point.converged:
+                start = point.q
+        return points
 
     def gen_error(self, q) -> float:
         """eps_g = E ||g(Z) - g(omega)||_F^2 of the plug-in predictor at diagonal overlaps q."""
@@ -177,6 +227,47 @@ class StateEvolution:
         y = output(Z, skip=self.skip, beta=self.beta)
         y_hat = output(omega, skip=self.skip, beta=self.beta)
         return float(np.mean(np.sum((y - y_hat) ** 2, axis=(-2, -1))))
+
+
+def _relative_steps(trail: list[np.ndarray]) -> np.ndarray:
+    """Largest move of any overlap per step, relative to the smaller of q and 1 - q."""
+    q = np.asarray(trail)
+    scale = np.minimum(q[1:], 1 - q[1:] + 1e-12)
+    return np.max(np.abs(np.diff(q, axis=0)) / scale, axis=1)
+
+
+def _remaining(trail: list[np.ndarray]) -> float:
+    """Distance to the fixed point, relative, estimated as step r / (1 - r) from the
+    contraction r of the last two steps (inf when not contracting; 0 when at rest)."""
+    if len(trail) < 3:
+        return np.inf
+    before, last = _relative_steps(trail[-3:])
+    if last == 0:
+        return 0.0
+    ratio = last / before
+    return last * ratio / (1 - ratio) if ratio < 1 else np.inf
+
+
+def _aitken(trail: list[np.ndarray]) -> np.ndarray | None:
+    """Aitken's extrapolation of a geometrically converging sequence to its limit, per
+    overlap, from the last three iterates; None unless every moving overlap has contracted
+    by the same ratio r in (0, AITKEN_MAX_RATIO) (within 5%) over the last two steps, the
+    signature of the slowest linear mode (elsewhere the plain iteration goes on)."""
+    if len(trail) < 4:
+        return None
+    q = np.asarray(trail[-4:])
+    delta = np.diff(q, axis=0)
+    moving = np.abs(delta[-1]) > 0
+    if not moving.any():
+        return None
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = delta[1:, moving] / delta[:-1, moving]
+    r = ratios[-1]
+    if not (np.all((r > 0) & (r < AITKEN_MAX_RATIO)) and np.allclose(ratios[0], r, rtol=0.05)):
+        return None
+    limit = q[-1].copy()
+    limit[moving] += delta[-1, moving] * r / (1 - r)
+    return np.clip(limit, OVERLAP_FLOOR, MAX_OVERLAP)
 
 
 def _mix(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -124,3 +124,46 @@ def test_unlearned_layers_stay_unlearned(layers):
     q[-1] = 0.8
     terms, _ = se.channel_terms(q)
     assert np.all(np.abs(terms[:-1]) < 1e-12) and terms[-1] > 1
+
+
+def test_a_small_overlap_follows_the_linearised_map(two_layers):
+    """The premise of the solver's linear-regime rule and of the conditional threshold: with
+    q_1 = 1e-4 < SMALL_OVERLAP, one undamped step multiplies q_1 by alpha F_1 (F_1 from the
+    same posterior) to 5%, below and above the conditional threshold (Q_22 = 0.9 and 0.98).
+    The two sides are different estimators on the 2^12 outer nodes (F is heavy-tailed: 1.2%
+    apart at Q_22 = 0.9, 3.3% at 0.98); the solver decides with the map itself."""
+    for q22, alpha in ((0.9, 0.5), (0.98, 0.9)):
+        q = np.array([1e-4, q22])
+        terms, growth = two_layers.terms_and_instability(q)
+        q_hat = alpha * terms[0]
+        assert q_hat / (1 + q_hat) / q[0] == pytest.approx(alpha * growth[0], rel=0.05)
+
+
+@pytest.mark.parametrize("alpha", [0.25, 0.45, 0.65])
+def test_the_curve_and_the_extrapolation_reach_the_cold_fixed_point(alpha):
+    """Started from the fixed point at a smaller alpha and with Aitken's jumps, or cold and
+    without them: the same fixed point to 2e-4 relative to 1 - q (the stopping tolerance is
+    1e-4 of the estimated remaining distance)."""
+    se = StateEvolution(layers=2, skip=1.0)
+    plain = StateEvolution(layers=2, skip=1.0, settings=SESettings(extrapolate=False))
+    curve = se.solve_curve([alpha - 0.1, alpha])[-1]
+    cold = plain.solve(alpha=alpha)
+    assert curve.converged and cold.converged
+    assert curve.q[0] < 1e-6 and cold.q[0] < 1e-6
+    assert 1 - curve.q[1] == pytest.approx(1 - cold.q[1], rel=2e-4)
+
+
+def test_perfect_recovery_is_flagged():
+    """Above alpha = 1 (two equations per sample, 2 d unknowns) both overlaps run to 1: the
+    solver stops within recovery_gap of 1 and says so; at alpha = 0.6 it does not."""
+    se = StateEvolution(layers=2, skip=1.0)
+    high = se.solve_curve([0.6, 1.2])
+    assert not high[0].recovered and high[0].q[1] < 0.95
+    assert high[1].recovered and high[1].converged and np.all(high[1].q > 0.999)
+
+
+def test_a_decreasing_alpha_grid_is_refused(two_layers):
+    from aim.core.validation import InputError
+
+    with pytest.raises(InputError, match="increase"):
+        two_layers.solve_curve([0.5, 0.4])
