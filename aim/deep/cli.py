@@ -29,7 +29,9 @@ def add_commands(sub) -> None:
     _model(se)
     se.add_argument("--alpha", type=float, required=True, help="samples per dimension n/d")
     se.add_argument("--log2-outer", type=int, default=12, help=f"outer nodes 2^k, k in {lo}..{hi}")
-    se.add_argument("--damping", type=float, default=0.3, help="weight of the old iterate")
+    se.add_argument(
+        "--damping", type=float, default=0.0, help="weight of the old iterate (the map is monotone)"
+    )
     se.add_argument("--max-iter", type=int, default=600)
     th = sub.add_parser("thresholds", help="weak-recovery thresholds per layer")
     _model(th)
@@ -108,8 +110,9 @@ def run_se(args: argparse.Namespace) -> dict:
         "gen_error": se.gen_error(point.q),
         "gen_error_last_layer": se.gen_error(last_layer_only(point.q)),
         "converged": point.converged,
+        "recovered": point.recovered,
         "iterations": point.iterations,
-        "last_step": point.step,
+        "remaining": point.step,
         "min_effective_nodes": point.min_effective_nodes,
         "start": settings.start,
         "log2_outer": args.log2_outer,
