@@ -112,7 +112,7 @@ def run_se(args: argparse.Namespace) -> dict:
         "converged": point.converged,
         "recovered": point.recovered,
         "iterations": point.iterations,
-        "remaining": point.step,
+        "remaining": point.remaining,
         "min_effective_nodes": point.min_effective_nodes,
         "start": settings.start,
         "log2_outer": args.log2_outer,

@@ -69,7 +69,7 @@ class SEPoint:
     converged: bool
     recovered: bool
     iterations: int
-    step: float
+    remaining: float  # estimated distance to the fixed point, relative to min(q, 1 - q)
     min_effective_nodes: float
 
 
@@ -150,7 +150,7 @@ class StateEvolution:
     def solve(
         self, *, alpha: float, start: np.ndarray | None = None, progress: bool = False
     ) -> SEPoint:
-        """Damped iteration from Q = start I (or a given diagonal start).
+        """Iteration (damped if the settings say so) from Q = start I or a given diagonal start.
 
         A layer below SMALL_OVERLAP follows the linearised map q_l -> alpha F_l q_l, so one step
         tells its fate: if the map lowers it, it decays to Q_l = 0 and is set to OVERLAP_FLOOR
@@ -187,7 +187,7 @@ class StateEvolution:
             converged=bool(converged or recovered),
             recovered=recovered,
             iterations=it,
-            step=float(remaining),
+            remaining=float(remaining),
             min_effective_nodes=ess,
         )
 
@@ -244,6 +244,8 @@ def _remaining(trail: list[np.ndarray]) -> float:
     before, last = _relative_steps(trail[-3:])
     if last == 0:
         return 0.0
+    if before == 0:
+        return np.inf
     ratio = last / before
     return last * ratio / (1 - ratio) if ratio < 1 else np.inf
 
