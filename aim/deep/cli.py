@@ -1,5 +1,6 @@
-"""Command line of the deep wing: `aim deep se|thresholds|amp` (one state-evolution fixed point,
-the weak-recovery thresholds, one GAMP run). Arguments are checked before any work."""
+"""Command line of the deep wing: `aim deep se|thresholds|amp|sgd|trec` (one state-evolution
+fixed point, the weak-recovery thresholds, one GAMP run, batched SGD runs on the teacher, the
+TREC experiment). Arguments are checked before any work."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import argparse
 
 import numpy as np
 
-from aim.core.cli import key_value_lines
+from aim.core.cli import check_settings, key_value_lines
 from aim.core.validation import MAX_SEED, check_memory, integer, number, seed
 
 MAX_SKIP = 100.0
@@ -19,6 +20,15 @@ def _model(p: argparse.ArgumentParser) -> None:
     p.add_argument("--skip", type=float, default=1.0, help="skip strength c (default 1)")
     p.add_argument("--beta", type=float, default=1.0, help="inverse temperature (default 1)")
     p.add_argument("--points", type=int, default=33, help="inner grid points per axis (L = 2)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def _training(p: argparse.ArgumentParser, *, runs: int, epochs: int) -> None:
+    p.add_argument("--runs", type=int, default=runs, help=f"runs trained as one batch ({runs})")
+    p.add_argument("--epochs", type=int, default=epochs, help=f"epochs ({epochs})")
+    p.add_argument("--seed", type=int, default=0, help=f"seed of the draw (0..{MAX_SEED})")
+    p.add_argument("--device", default="cpu", help="cpu or cuda")
+    p.add_argument("--dtype", default="float32", help="float32 or float64")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
@@ -48,6 +58,23 @@ def add_commands(sub) -> None:
     amp.add_argument(
         "--tol", type=float, default=1e-5, help="stop when W_hat moves less (relative)"
     )
+    sgd = sub.add_parser("sgd", help="mini-batch SGD of R students, each on its own teacher")
+    sgd.add_argument("--layers", type=int, default=2, help="rank-one attention layers L (2 or 3)")
+    sgd.add_argument("--skip", type=float, default=1.0, help="skip strength c (default 1)")
+    sgd.add_argument("--beta", type=float, default=1.0, help="inverse temperature (default 1)")
+    sgd.add_argument("--alpha", type=float, required=True, help="samples per dimension n/d")
+    sgd.add_argument("--d", type=int, required=True, help="token dimension")
+    sgd.add_argument("--lr", type=float, default=15.0, help="learning rate (15)")
+    sgd.add_argument("--batch", type=int, default=200, help="mini-batch size (200)")
+    sgd.add_argument("--weight-decay", type=float, default=0.07, help="times 1/d (0.07)")
+    sgd.add_argument("--test-every", type=int, default=10, help="epochs between test errors")
+    _training(sgd, runs=8, epochs=1700)
+    trec = sub.add_parser("trec", help="two attention layers on TREC questions, R runs")
+    trec.add_argument("--train", required=True, help="train_5500.label")
+    trec.add_argument("--test", required=True, help="TREC_10.label")
+    trec.add_argument("--lr", type=float, default=5e-5, help="AdamW learning rate (5e-5)")
+    trec.add_argument("--records-per-epoch", type=int, default=4)
+    _training(trec, runs=8, epochs=40)
 
 
 def _arg(name: str) -> str:
@@ -56,6 +83,9 @@ def _arg(name: str) -> str:
 
 def validate(args: argparse.Namespace) -> None:
     """Every argument checked before any computation; the error names it."""
+    if args.command in ("sgd", "trec"):
+        _validate_training(args)
+        return
     integer(args.layers, name=_arg("layers"), lo=2, hi=3)
     number(args.skip, name=_arg("skip"), lo=0, hi=MAX_SKIP)
     number(args.beta, name=_arg("beta"), lo=0, hi=50, lo_open=True)
@@ -80,6 +110,40 @@ def validate(args: argparse.Namespace) -> None:
             name=f"arguments --alpha/--d (n = {n} sequences, d = {args.d})",
             what="GAMP",
         )
+
+
+def _validate_training(args: argparse.Namespace) -> None:
+    integer(args.runs, name=_arg("runs"), lo=1, hi=1024)
+    seed(args.seed, name=_arg("seed"))
+    common = dict(epochs=args.epochs, device=args.device, dtype=args.dtype, lr=args.lr)
+    if args.command == "trec":
+        from aim.deep.trec import TrecSettings, read_questions
+
+        check_settings(TrecSettings, records_per_epoch=args.records_per_epoch, **common)
+        read_questions(args.train)  # a missing file or malformed line: one line, no work
+        read_questions(args.test)
+        return
+    from aim.deep.amp import sequences
+    from aim.deep.sgd import SgdSettings, memory_mb
+
+    integer(args.layers, name=_arg("layers"), lo=1, hi=6)
+    number(args.skip, name=_arg("skip"), lo=0, hi=MAX_SKIP)
+    number(args.beta, name=_arg("beta"), lo=0, hi=50, lo_open=True)
+    number(args.alpha, name=_arg("alpha"), lo=0, hi=1e4, lo_open=True)
+    integer(args.d, name=_arg("d"), lo=2)
+    check_settings(
+        SgdSettings,
+        batch=args.batch,
+        weight_decay=args.weight_decay,
+        test_every=args.test_every,
+        **common,
+    )
+    n = sequences(alpha=args.alpha, d=args.d)
+    check_memory(
+        memory_mb(runs=args.runs, n=n, d=args.d, dtype=args.dtype),
+        name=f"arguments --runs/--alpha/--d ({args.runs} runs of n = {n}, d = {args.d})",
+        what="SGD",
+    )
 
 
 def _quadrature(args):
@@ -177,8 +241,87 @@ def run_amp(args: argparse.Namespace) -> dict:
     }
 
 
-RUNNERS = {"se": run_se, "thresholds": run_thresholds, "amp": run_amp}
+def run_sgd(args: argparse.Namespace) -> dict:
+    from aim.deep.sgd import LEARNED, SgdSettings, train_sgd
+
+    settings = SgdSettings(
+        lr=args.lr,
+        weight_decay=args.weight_decay,
+        batch=args.batch,
+        epochs=args.epochs,
+        test_every=args.test_every,
+        dtype=args.dtype,
+        device=args.device,
+    )
+    result = train_sgd(
+        layers=args.layers,
+        skip=args.skip,
+        beta=args.beta,
+        alpha=args.alpha,
+        d=args.d,
+        runs=args.runs,
+        seed=args.seed,
+        settings=settings,
+        progress=not args.json,
+    )
+    return {
+        "layers": args.layers,
+        "skip": args.skip,
+        "alpha": args.alpha,
+        "d": args.d,
+        "runs": args.runs,
+        "seed": args.seed,
+        "epochs": args.epochs,
+        "device": args.device,
+        "final_cosine": result.cosine[-1].tolist(),
+        "final_abs_cosine_mean": np.abs(result.cosine[-1]).mean(axis=0).tolist(),
+        "first_epoch_above": result.first_aligned().tolist(),
+        "aligned_level": LEARNED,
+        "final_test_error": result.test_error[-1].tolist(),
+        "diverged": result.diverged.tolist(),
+        "seconds": result.seconds,
+    }
+
+
+def run_trec(args: argparse.Namespace) -> dict:
+    from aim.deep.trec import TrecSettings, read_questions, train_trec
+
+    train, test = read_questions(args.train), read_questions(args.test)
+    settings = TrecSettings(
+        lr=args.lr,
+        epochs=args.epochs,
+        records_per_epoch=args.records_per_epoch,
+        dtype=args.dtype,
+        device=args.device,
+    )
+    result = train_trec(
+        train, test, runs=args.runs, seed=args.seed, settings=settings, progress=not args.json
+    )
+    return {
+        "runs": args.runs,
+        "seed": args.seed,
+        "epochs": args.epochs,
+        "train_questions": len(train),
+        "test_questions": len(test),
+        "vocabulary": result.vocabulary_size,
+        "final_test_accuracy": result.test_accuracy[-1].tolist(),
+        "majority_accuracy": result.majority_accuracy,
+        "similarity_per_record": result.similarity.tolist(),
+        "epochs_per_record": result.epochs.tolist(),
+        "seconds": result.seconds,
+    }
+
+
+RUNNERS = {
+    "se": run_se,
+    "thresholds": run_thresholds,
+    "amp": run_amp,
+    "sgd": run_sgd,
+    "trec": run_trec,
+}
 
 
 def summary(result: dict) -> str:
-    return key_value_lines({k: v for k, v in result.items() if not k.endswith("per_iteration")})
+    return key_value_lines(
+        {k: v for k, v in result.items() if not k.endswith(("per_iteration", "per_record"))}
+    )

@@ -35,9 +35,9 @@ class InnerQuadrature:
     points: int = 33
     log2_samples: int = 13
     proposal_scale: float = 1.3
-    min_effective: float = 40.0
+    min_effective: float = 20.0
     zoom_levels: int = 4
-    zoom_points: int = 33
+    zoom_points: int = 25
     zoom_log2_samples: int = 11
 
     def __post_init__(self) -> None:

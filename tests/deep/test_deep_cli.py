@@ -39,6 +39,27 @@ def test_amp_prints_overlaps_and_traces(capsys):
     assert 0 <= result["gen_error"] < 1
 
 
+def test_sgd_prints_cosines_and_first_epochs(capsys):
+    """d = 60, alpha = 15, 2 runs, 5 epochs: layer 2 aligned in the first epoch (as at d = 100
+    in the SGD tests), a cosine per layer and run, a first epoch per layer and run."""
+    argv = ["sgd", "--alpha", "15", "--d", "60", "--runs", "2", "--epochs", "5"]
+    result = _run(capsys, *argv)
+    assert len(result["final_cosine"]) == 2 and len(result["final_cosine"][0]) == 2
+    assert [row[1] for row in result["first_epoch_above"]] == [1, 1]
+    assert all(abs(row[1]) > 0.9 for row in result["final_cosine"])
+    assert result["diverged"] == [False, False]
+
+
+def test_trec_reads_the_files_and_reports_accuracy(capsys, tmp_path):
+    lines = [f"{'NUM:x how many' if k % 2 else 'LOC:x where is'} it ?" for k in range(40)]
+    path = tmp_path / "q.label"
+    path.write_text("\n".join(lines) + "\n")
+    argv = ["trec", "--train", str(path), "--test", str(path), "--runs", "2", "--epochs", "1"]
+    result = _run(capsys, *argv)
+    assert result["train_questions"] == 40 and len(result["final_test_accuracy"]) == 2
+    assert len(result["similarity_per_record"]) == 4  # the start, one per batch (3 < 4)
+
+
 @pytest.mark.parametrize(
     "argv, message",
     [
@@ -50,6 +71,11 @@ def test_amp_prints_overlaps_and_traces(capsys):
         (["amp", "--alpha", "1", "--d", "100", "--seed", "-2"], "argument --seed"),
         (["amp", "--alpha", "1000", "--d", "100000"], "arguments --alpha/--d"),
         (["thresholds", "--beta", "0"], "argument --beta: must be > 0"),
+        (["sgd", "--alpha", "15", "--d", "50", "--batch", "0"], "argument --batch: must be >= 1"),
+        (["sgd", "--alpha", "15", "--d", "50", "--device", "tpu"], "argument --device: must be"),
+        (["sgd", "--alpha", "15", "--d", "10000000"], "arguments --runs/--alpha/--d"),
+        (["trec", "--train", "/no/such.label", "--test", "x"], "TREC file /no/such.label: not"),
+        (["trec", "--train", "a", "--test", "b", "--epochs", "0"], "argument --epochs: must be"),
     ],
 )
 def test_bad_arguments_exit_2_with_one_line(argv, message):
