@@ -25,6 +25,12 @@ if "erm" in config:
     include: "workflow/rules/erm.smk"
 
 
+if "deep" in config:
+
+    include: "workflow/rules/deep_common.smk"
+    include: "workflow/rules/deep.smk"
+
+
 include: "workflow/rules/figures.smk"
 
 

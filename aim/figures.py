@@ -11,7 +11,7 @@ import importlib
 
 from aim.core.figures import Figure
 
-WINGS = ("bayes", "erm")
+WINGS = ("bayes", "erm", "deep")
 
 
 def _collect() -> dict[str, Figure]:

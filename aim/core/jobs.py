@@ -18,3 +18,14 @@ def resolve(target: str) -> Callable:
     """The function named 'package.module:function'."""
     module, _, name = target.partition(":")
     return getattr(importlib.import_module(module), name)
+
+
+def run_blocks(runs: int, per_job: int) -> list[str]:
+    """Runs 0..runs-1 in blocks of per_job, spelled 'first-last' (one job per block)."""
+    return [f"{lo}-{min(lo + per_job, runs) - 1}" for lo in range(0, runs, per_job)]
+
+
+def run_range(block: str) -> tuple[int, int]:
+    """'first-last' -> (first, count)."""
+    first, last = map(int, block.split("-"))
+    return first, last - first + 1

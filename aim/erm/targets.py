@@ -18,6 +18,7 @@ import numpy as np
 
 from aim.core.grids import log_grid
 from aim.core.io import format_value
+from aim.core.jobs import run_blocks, run_range  # noqa: F401 - the rules call run_range here
 from aim.core.tokens import linear_observations
 from aim.core.validation import InputError, check_memory
 from aim.erm import costs
@@ -108,17 +109,6 @@ def gd_lams(section: dict, group: str) -> list[float]:
     if group == "interpolation":
         return sorted(float(v) for v in section[group]["lam"])
     return [float(section["base"]["lam"])]
-
-
-def run_blocks(runs: int, per_job: int) -> list[str]:
-    """Runs 0..runs-1 in blocks of per_job, spelled 'first-last'."""
-    return [f"{lo}-{min(lo + per_job, runs) - 1}" for lo in range(0, runs, per_job)]
-
-
-def run_range(block: str) -> tuple[int, int]:
-    """'first-last' -> (first, count)."""
-    first, last = map(int, block.split("-"))
-    return first, last - first + 1
 
 
 def job_seed(base: int, path: str) -> int:
