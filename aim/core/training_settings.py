@@ -18,6 +18,16 @@ def _cuda_available() -> bool:
     return torch.cuda.is_available()
 
 
+def check_precision_and_device(*, dtype: str, device: str) -> None:
+    """dtype one of DTYPE_NAMES; device cpu, or cuda where torch sees one."""
+    if dtype not in DTYPE_NAMES:
+        raise InputError(f"dtype: must be one of {DTYPE_NAMES}, got {dtype!r}")
+    if device not in ("cpu", "cuda"):
+        raise InputError(f"device: must be cpu or cuda, got {device!r}")
+    if device == "cuda" and not _cuda_available():
+        raise InputError("device: cuda requested but torch sees no CUDA device")
+
+
 @dataclass(frozen=True, kw_only=True)
 class GdSettings:
     """Full-batch Adam: steps, learning rate, inverse temperature, precision, device."""
@@ -33,10 +43,5 @@ class GdSettings:
         integer(self.steps, name="steps", lo=1)
         number(self.lr, name="lr", lo=0, lo_open=True)
         number(self.beta, name="beta", lo=0, lo_open=True)
-        if self.dtype not in DTYPE_NAMES:
-            raise InputError(f"dtype: must be one of {DTYPE_NAMES}, got {self.dtype!r}")
-        if self.device not in ("cpu", "cuda"):
-            raise InputError(f"device: must be cpu or cuda, got {self.device!r}")
-        if self.device == "cuda" and not _cuda_available():
-            raise InputError("device: cuda requested but torch sees no CUDA device")
+        check_precision_and_device(dtype=self.dtype, device=self.device)
         integer(self.record_every, name="record_every", lo=1)

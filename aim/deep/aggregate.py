@@ -12,10 +12,8 @@ import warnings
 import numpy as np
 import xarray as xr
 
-from aim.core.io import annotate, with_metadata
-from aim.deep import PAPER
 from aim.deep.targets import PUBLISHED
-from aim.deep.vocabulary import ATTRS
+from aim.deep.vocabulary import ATTRS, annotated
 
 AGGREGATE_ATTRS = ATTRS | {
     "gamp_alpha": ("alpha of the GAMP runs", "1"),
@@ -56,9 +54,7 @@ AGGREGATE_ATTRS = ATTRS | {
 
 
 def _finish(ds: xr.Dataset, title: str, parameters: dict) -> xr.Dataset:
-    ds = with_metadata(ds, AGGREGATE_ATTRS)
-    annotate(ds, paper=PAPER, title=title, parameters=parameters)
-    return ds
+    return annotated(ds, title=title, parameters=parameters, settings={}, table=AGGREGATE_ATTRS)
 
 
 def _se_part(se: xr.Dataset) -> xr.Dataset:

@@ -22,13 +22,14 @@ import numpy as np
 from tqdm import tqdm
 
 from aim.core.validation import integer, number
-from aim.deep.channel import TOKENS, last_input, last_input_from_output, output, output_logits
+from aim.deep.channel import TOKENS, last_input_from_output, output
 from aim.deep.posterior import (
     ChannelPosterior,
     InnerQuadrature,
     output_derivative,
     output_function,
 )
+from aim.deep.problem import Problem, make_problem, preactivations
 
 TEST_SAMPLES = 2000
 
@@ -55,45 +56,10 @@ class GAMPSettings:
         integer(self.test_samples, name="test_samples", lo=1)
 
 
-@dataclass(frozen=True)
-class Problem:
-    """A teacher, its training sequences and outputs, fresh test sequences."""
-
-    teacher: np.ndarray  # (L, d)
-    tokens: np.ndarray  # (n, M, d)
-    log_outputs: np.ndarray  # (n, M, M)
-    test_tokens: np.ndarray
-    test_outputs: np.ndarray  # (n_test, M, M)
-
-
-def sequences(*, alpha: float, d: int) -> int:
-    """n = alpha d training sequences, at least one."""
-    return max(1, round(alpha * d))
-
-
 def memory_mb(*, n: int, d: int) -> float:
     """Training and test tokens in float64, a copy for their products, and the posterior's
     blocks of (outer point, node) weights."""
     return 2 * (n + TEST_SAMPLES) * TOKENS * d * 8 / 2**20 + 64
-
-
-def make_problem(
-    *, layers: int, skip: float, beta: float, alpha: float, d: int, rng, test_samples: int
-) -> Problem:
-    """A teacher W ~ N(0, 1), n = alpha d training sequences with their outputs (as log y),
-    and fresh test sequences with theirs, all drawn from rng."""
-    teacher = rng.standard_normal((layers, d))
-    n = sequences(alpha=alpha, d=d)
-    tokens = rng.standard_normal((n, TOKENS, d))
-    test_tokens = rng.standard_normal((test_samples, TOKENS, d))
-    u = last_input(_preactivations(teacher, tokens), skip=skip, beta=beta)
-    test = output(_preactivations(teacher, test_tokens), skip=skip, beta=beta)
-    return Problem(teacher, tokens, output_logits(u, beta=beta), test_tokens, test)
-
-
-def _preactivations(weights: np.ndarray, tokens: np.ndarray) -> np.ndarray:
-    """Z = W x^T / sqrt(d) per sample: (n, L, M)."""
-    return np.einsum("ld,nmd->nlm", weights, tokens) / np.sqrt(weights.shape[1])
 
 
 @dataclass
@@ -141,7 +107,7 @@ def run_gamp(
     g, onsager = np.zeros((len(u), layers, TOKENS)), np.zeros((layers, layers))
     result = GAMPResult()
     for it in tqdm(range(1, s.max_iter + 1), disable=not progress, desc="GAMP", unit="it"):
-        omega = _preactivations(estimate, problem.tokens) - np.einsum("lk,nkm->nlm", cov, g)
+        omega = preactivations(estimate, problem.tokens) - np.einsum("lk,nkm->nlm", cov, g)
         moments = posterior.moments(omega, u, cov)
         new_g = output_function(moments, omega, cov)
         new_onsager = -output_derivative(moments, cov).sum(axis=(0, 1)) / d
@@ -178,7 +144,7 @@ def _record(result: GAMPResult, estimate, problem: Problem, *, skip, beta) -> No
     self_overlap = estimate @ estimate.T / d
     teacher_norm = np.sum(problem.teacher**2, axis=1) / d
     cosine = np.diag(overlap) / np.sqrt(np.diag(self_overlap) * teacher_norm)
-    predicted = output(_preactivations(estimate, problem.test_tokens), skip=skip, beta=beta)
+    predicted = output(preactivations(estimate, problem.test_tokens), skip=skip, beta=beta)
     error = np.mean(np.sum((predicted - problem.test_outputs) ** 2, axis=(-2, -1)))
     result.teacher_norm = teacher_norm
     result.overlap.append(overlap)

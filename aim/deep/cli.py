@@ -102,7 +102,8 @@ def validate(args: argparse.Namespace) -> None:
         integer(args.d, name=_arg("d"), lo=10)
         seed(args.seed, name=_arg("seed"))
         number(args.tol, name=_arg("tol"), lo=0, lo_open=True)
-        from aim.deep.amp import memory_mb, sequences
+        from aim.deep.amp import memory_mb
+        from aim.deep.problem import sequences
 
         n = sequences(alpha=args.alpha, d=args.d)
         check_memory(
@@ -123,7 +124,7 @@ def _validate_training(args: argparse.Namespace) -> None:
         read_questions(args.train)  # a missing file or malformed line: one line, no work
         read_questions(args.test)
         return
-    from aim.deep.amp import sequences
+    from aim.deep.problem import sequences
     from aim.deep.sgd import SgdSettings, memory_mb
 
     integer(args.layers, name=_arg("layers"), lo=1, hi=6)

@@ -26,10 +26,9 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from aim.core.training import DTYPES
-from aim.core.training_settings import DTYPE_NAMES, _cuda_available
-from aim.core.validation import InputError, integer, number
-from aim.deep.amp import make_problem
+from aim.core.training_settings import check_precision_and_device
+from aim.core.validation import integer, number
+from aim.deep.problem import make_problem
 
 LEARNED = 0.5  # |C_l| above which a layer counts as aligned (the epoch reported per layer)
 
@@ -55,12 +54,7 @@ class SgdSettings:
         for name in ("batch", "steps_per_batch", "epochs", "test_every", "test_samples"):
             integer(getattr(self, name), name=name, lo=1)
         number(self.init_scale, name="init_scale", lo=0, lo_open=True)
-        if self.dtype not in DTYPE_NAMES:
-            raise InputError(f"dtype: must be one of {DTYPE_NAMES}, got {self.dtype!r}")
-        if self.device not in ("cpu", "cuda"):
-            raise InputError(f"device: must be cpu or cuda, got {self.device!r}")
-        if self.device == "cuda" and not _cuda_available():
-            raise InputError("device: cuda requested but torch sees no CUDA device")
+        check_precision_and_device(dtype=self.dtype, device=self.device)
 
 
 @dataclass
@@ -129,7 +123,7 @@ def train_sgd(
     integer(d, name="d", lo=2)
     number(alpha, name="alpha", lo=0, lo_open=True)
     number(skip, name="skip", lo=0)
-    dtype, device = DTYPES[s.dtype], torch.device(s.device)
+    dtype, device = getattr(torch, s.dtype), torch.device(s.device)
     rngs = [np.random.default_rng([seed, first_run + r]) for r in range(runs)]
     problems = [
         make_problem(

@@ -30,8 +30,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from aim.core.training import DTYPES
-from aim.core.training_settings import DTYPE_NAMES, _cuda_available
+from aim.core.training_settings import check_precision_and_device
 from aim.core.validation import InputError, integer, number
 
 LABELS = ("ABBR", "DESC", "ENTY", "HUM", "LOC", "NUM")
@@ -108,12 +107,7 @@ class TrecSettings:
             integer(getattr(self, name), name=name, lo=1)
         number(self.lr, name="lr", lo=0, lo_open=True)
         number(self.weight_decay, name="weight_decay", lo=0)
-        if self.dtype not in DTYPE_NAMES:
-            raise InputError(f"dtype: must be one of {DTYPE_NAMES}, got {self.dtype!r}")
-        if self.device not in ("cpu", "cuda"):
-            raise InputError(f"device: must be cpu or cuda, got {self.device!r}")
-        if self.device == "cuda" and not _cuda_available():
-            raise InputError("device: cuda requested but torch sees no CUDA device")
+        check_precision_and_device(dtype=self.dtype, device=self.device)
 
 
 @dataclass
@@ -186,7 +180,7 @@ def train_trec(
     s = settings or TrecSettings()
     integer(runs, name="runs", lo=1)
     integer(first_run, name="first_run", lo=0)
-    dtype, device = DTYPES[s.dtype], torch.device(s.device)
+    dtype, device = getattr(torch, s.dtype), torch.device(s.device)
     vocab = vocabulary(train)
     rngs = [np.random.default_rng([seed, first_run + r]) for r in range(runs)]
     model = Classifier(

@@ -1,5 +1,14 @@
 """The wing's vocabulary: long_name and units of every variable its datasets hold (with
-aim.core.io.COMMON_ATTRS, whose alpha it redefines: here n = alpha d sequences)."""
+aim.core.io.COMMON_ATTRS, whose alpha it redefines: here n = alpha d sequences), and the one
+way a job's dataset is annotated."""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from aim.core.io import annotate, with_metadata
+from aim.deep import PAPER
 
 ATTRS = {
     "alpha": ("sample ratio n / d (sequences per token dimension)", "1"),
@@ -18,6 +27,7 @@ ATTRS = {
     "alpha_weak": ("weak-recovery threshold of layer l at Q = 0", "1"),
     "alpha_conditional": ("threshold of layer l once the last layer alone is learned", "1"),
     "last_layer_overlap": ("overlap of the last layer at the conditional threshold", "1"),
+    "found": ("every threshold of layer l found (its root bracketed)", "1"),
     "jensen_bound": ("lower bound 1 / (M (M + 1)) = 1/6 of every weak threshold", "1"),
     "iteration": ("GAMP iteration", "1"),
     "overlap": ("GAMP W_hat_l . w_l / |w_l|^2 (estimates Q_ll), signed", "1"),
@@ -37,5 +47,19 @@ ATTRS = {
     "test_accuracy": ("accuracy on the 500 TREC test questions", "1"),
     "majority_accuracy": ("accuracy of the best constant guess on the test questions", "1"),
     "vocabulary_size": ("words of the training set, with padding and unknown", "1"),
-    "published": ("the authors' published value (arXiv:2502.00901)", "1"),
 }
+
+
+def layer_coords(count: int) -> dict:
+    """The layer coordinate, 1 = the first layer."""
+    return {"layer": np.arange(1, count + 1)}
+
+
+def annotated(
+    ds: xr.Dataset, *, title: str, parameters: dict, settings: dict, table: dict | None = None
+) -> xr.Dataset:
+    """ds with the metadata of `table` (default: the vocabulary) and the CF and provenance
+    attributes."""
+    ds = with_metadata(ds, ATTRS if table is None else table)
+    annotate(ds, paper=PAPER, title=title, parameters=parameters, settings=settings)
+    return ds

@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from workflow_helpers import place_trec_files
 
 from aim.core.validation import InputError
 from aim.deep.trec import (
-    LABELS,
     UNKNOWN,
     Questions,
     TrecSettings,
@@ -22,23 +22,9 @@ from aim.deep.trec import (
     vocabulary,
 )
 
-SHARED = Path(__file__).resolve().parents[2] / "../shared/data/trec"
+SHARED = Path(__file__).resolve().parents[2] / "../shared/data/trec"  # as the helpers
 TRAIN, TEST = SHARED / "train_5500.label", SHARED / "TREC_10.label"
 needs_shared = pytest.mark.skipif(not TRAIN.is_file(), reason="no shared TREC copy")
-
-
-def _synthetic(path: Path, n: int, seed: int) -> Path:
-    """Questions whose coarse label is told by one keyword among filler words."""
-    rng = np.random.default_rng(seed)
-    filler = [f"w{i}" for i in range(40)]
-    lines = []
-    for _ in range(n):
-        label = int(rng.integers(len(LABELS)))
-        words = list(rng.choice(filler, size=6)) + [f"key{label}_{rng.integers(3)}"]
-        rng.shuffle(words)
-        lines.append(f"{LABELS[label]}:x {' '.join(words)} ?")
-    path.write_text("\n".join(lines) + "\n", encoding="latin-1")
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +32,8 @@ def files(tmp_path_factory):
     if TRAIN.is_file():
         return TRAIN, TEST
     folder = tmp_path_factory.mktemp("trec")
-    return _synthetic(folder / "train.label", 5000, 0), _synthetic(folder / "test.label", 500, 1)
+    place_trec_files(folder)
+    return folder / "train_5500.label", folder / "TREC_10.label"
 
 
 @needs_shared

@@ -37,12 +37,42 @@ def dry_run(configfile, directory, *targets, check=True):
 
 
 def copy_workflow(root: Path) -> Path:
-    """A copy of everything a run reads, so that edits and results stay in `root`."""
+    """A copy of everything a run reads, so that edits and results stay in `root`, with the
+    TREC files where the test config reads them (data/trec)."""
     root.mkdir(parents=True, exist_ok=True)
     for name in WORKFLOW_PARTS:
         src = REPO / name
         (shutil.copytree if src.is_dir() else shutil.copy)(src, root / name)
+    place_trec_files(root / "data/trec")
     return root
+
+
+SHARED_TREC = REPO / "../shared/data/trec"
+TREC_NAMES = ("train_5500.label", "TREC_10.label")
+
+
+def place_trec_files(folder: Path) -> None:
+    """The shared TREC copy where it exists; else small files in the same format whose label
+    is told by one keyword among filler words (a fresh clone has no ../shared)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, count, seed in zip(TREC_NAMES, (5000, 500), (0, 1), strict=True):
+        if (SHARED_TREC / name).is_file():
+            shutil.copy(SHARED_TREC / name, folder / name)
+        else:
+            write_trec_like(folder / name, count, seed)
+
+
+def write_trec_like(path: Path, count: int, seed: int) -> Path:
+    labels = ("ABBR", "DESC", "ENTY", "HUM", "LOC", "NUM")
+    rng = np.random.default_rng(seed)
+    lines = []
+    for _ in range(count):
+        label = int(rng.integers(len(labels)))
+        words = [*rng.choice([f"w{i}" for i in range(40)], size=6), f"key{label}_{rng.integers(3)}"]
+        rng.shuffle(words)
+        lines.append(f"{labels[label]}:x {' '.join(words)} ?")
+    path.write_text("\n".join(lines) + "\n", encoding="latin-1")
+    return path
 
 
 def job_counts(output: str) -> dict[str, int]:
@@ -91,6 +121,9 @@ def expected_counts(cfg: dict) -> dict[str, int]:
     if "erm" in cfg:
         counts |= erm_counts(cfg["erm"])
         counts["gather"] += len(ERM_FIGURES)
+    if "deep" in cfg:
+        counts |= deep_counts(cfg["deep"])
+        counts["gather"] += len(DEEP_FIGURES)
     return {rule: n for rule, n in counts.items() if n}
 
 
@@ -148,6 +181,25 @@ def erm_counts(erm: dict) -> dict[str, int]:
         "erm_gd": gd_jobs,
         "erm_theory_thresholds": 1,
         **dict.fromkeys(ERM_FIGURES, 1),
+    }
+
+
+DEEP_FIGURES = ("deep_two_layer", "deep_dynamics", "deep_three_layer", "deep_thresholds")
+
+
+def deep_counts(deep: dict) -> dict[str, int]:
+    """Jobs per deep rule: one SE and one threshold curve per layer count (2 and 3), one GAMP
+    job per (L, alpha, seed) plus the traced run when it is not among them, run blocks."""
+    gamp = deep["gamp"]
+    points = {(2, a) for a in gamp["L2_alpha"]} | {(3, a) for a in gamp["L3_alpha"]}
+    trace = 0 if (2, gamp["trace_alpha"]) in points else 1
+    return {
+        "deep_se": 2,
+        "deep_threshold_curve": 2,
+        "deep_gamp": len(points) * gamp["seeds"] + trace,
+        "deep_sgd": -(-deep["sgd"]["runs"] // deep["sgd"]["runs_per_job"]),
+        "deep_trec": -(-deep["trec"]["runs"] // deep["trec"]["runs_per_job"]),
+        **dict.fromkeys(DEEP_FIGURES, 1),
     }
 
 

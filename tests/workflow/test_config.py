@@ -59,6 +59,17 @@ def test_one_figure_plans_only_what_it_needs(tmp_path):
     }
 
 
+def test_one_deep_figure_plans_only_what_it_needs(tmp_path):
+    """snakemake deep_dynamics: the traced GAMP run, the SGD blocks, one gather, the figure;
+    deep_thresholds: the two threshold curves, one gather, the figure."""
+    cfg = load_config("config/config.yaml")["deep"]
+    counts = job_counts(dry_run(REPO / "config/config.yaml", tmp_path, "deep_dynamics").stdout)
+    blocks = -(-cfg["sgd"]["runs"] // cfg["sgd"]["runs_per_job"])
+    assert counts == {"deep_gamp": 1, "deep_sgd": blocks, "gather": 1, "deep_dynamics": 1}
+    counts = job_counts(dry_run(REPO / "config/config.yaml", tmp_path, "deep_thresholds").stdout)
+    assert counts == {"deep_threshold_curve": 2, "gather": 1, "deep_thresholds": 1}
+
+
 def _leaves(tree, prefix=()):
     if isinstance(tree, dict) and tree:
         for key, value in tree.items():
@@ -138,6 +149,12 @@ def test_a_config_overlay_is_documented_behaviour(tmp_path):
             lambda c: c["erm"]["spectra"]["panels"]["d"].__setitem__(3, 4000),
             "erm.gd: its largest GD job (d = 4000",
         ),
+        (lambda c: c["deep"]["se"]["L2"].__setitem__("min", 2.0), "deep.se.L2"),
+        (lambda c: c["deep"]["se"]["L3"].__setitem__("min", 0), "deep.se.L3.min: alpha"),
+        (lambda c: c["deep"]["gamp"].__setitem__("d", 5), "5 is less than the minimum of 10"),
+        (lambda c: c["deep"]["sgd"].__setitem__("device", "tpu"), "deep.sgd.device"),
+        (lambda c: c["deep"]["sgd"].__setitem__("d", 10**6), "deep.sgd: an SGD job needs"),
+        (lambda c: c["deep"]["trec"].pop("train"), "'train' is a required property"),
     ],
     ids=[
         "misspelled-key",
@@ -154,6 +171,12 @@ def test_a_config_overlay_is_documented_behaviour(tmp_path):
         "erm-reversed-lambda",
         "erm-device",
         "erm-memory",
+        "deep-reversed-alpha",
+        "deep-zero-alpha",
+        "deep-gamp-tiny-d",
+        "deep-device",
+        "deep-memory",
+        "deep-no-trec-file",
     ],
 )
 def test_bad_config_rejected_at_parse_time(edit, message, tmp_path):

@@ -21,7 +21,11 @@ FIGURES = tuple(REGISTRY)  # every registered figure: all of them are in the tes
 AGG = "results/bayes/aggregated"
 
 
-REFERENCES = {"bayes": "arXiv:2506.01582", "erm": "arXiv:2509.24914"}
+REFERENCES = {
+    "bayes": "arXiv:2506.01582",
+    "erm": "arXiv:2509.24914",
+    "deep": "arXiv:2502.00901",
+}
 
 
 def test_tiny_run_produces_figures_and_datasets(tiny_run):
@@ -37,6 +41,7 @@ def test_tiny_run_produces_figures_and_datasets(tiny_run):
         if r.startswith(
             ("bayes_theory", "bayes_amp", "bayes_gd", "erm_theory", "erm_gd", "erm_spectrum")
         )
+        or r in ("deep_se", "deep_threshold_curve", "deep_gamp", "deep_sgd", "deep_trec")
         or r == "erm_bayes_mmse"
     ]
     assert len(files) == sum(counts[r] for r in simulations_and_theory) + counts["gather"]
@@ -55,12 +60,15 @@ def test_tiny_run_produces_figures_and_datasets(tiny_run):
                 assert var.attrs["long_name"] and var.attrs["units"]
             # an iterative solver's stopping state (a root search's: found); GD has no
             # stopping rule, only steps
-            # ERM training: its stopping rule's state (stopped)
+            # ERM training: its stopping rule's state (stopped); SGD on the deep teacher: its
+            # divergence flag; TREC training: its records (fixed epochs, no stopping rule)
             assert (
                 "converged" in ds
                 or "found" in ds
                 or "stopped" in ds
+                or "diverged" in ds
                 or ("step" in ds.coords and "loss" in ds)
+                or "record_epoch" in ds.coords
             )
 
 
@@ -81,6 +89,33 @@ def test_tiny_run_numbers_match_the_library(tiny_run):
         )
         assert int(ds.found.sum()) == ds.found.size and ds.attrs["not_found"] == 0
         assert float(ds.alpha_bar_interp.sel(noise=0.0, kappa0=10.0)) == 0.5
+
+
+def test_tiny_run_deep_aggregates(tiny_run):
+    """Test-config numbers (2^9 to 2^10 outer nodes, so a few % from the converged values):
+    the weak threshold of layer 2 (0.18544 at 2^16 nodes) within 0.01 and above the Jensen
+    bound, the published values beside ours unchanged, eps_g(Q = 0) = 0.3869 (L = 2) and
+    0.584 (L = 3) within 0.005 and 0.01, perfect recovery at alpha = 1.2 (alpha_PR = 1), the
+    SGD layer 2 aligned in the first two epochs (d = 30, alpha = 15)."""
+    agg = tiny_run / "results/deep/aggregated"
+    with xr.open_dataset(agg / "deep_two_layer.nc") as ds:
+        assert float(ds.alpha_weak_last) == pytest.approx(0.18544, abs=0.01)
+        assert float(ds.alpha_weak_last) > float(ds.jensen_bound) > ds.published_alpha_weak_last
+        assert float(ds.published_alpha_conditional_first) == 0.7936
+        assert 0.6 < float(ds.alpha_conditional_first) < 0.8
+        assert float(ds.gen_error_null) == pytest.approx(0.3869, abs=0.005)
+        assert float(ds.Q.sel(alpha=1.2).min()) > 0.99
+        assert int(ds.gamp_left_out) == int((ds.gamp_converged == 0).sum())
+    with xr.open_dataset(agg / "deep_three_layer.nc") as ds:
+        assert float(ds.gen_error_null) == pytest.approx(0.584, abs=0.01)
+        assert ds.trec_similarity.shape[1:] == (2, 2)
+        np.testing.assert_allclose(ds.trec_similarity.values[-1], 1.0, rtol=1e-6)
+    with xr.open_dataset(agg / "deep_dynamics.nc") as ds:
+        first = ds.sgd_first_aligned.sel(layer=2).values
+        assert np.all((first >= 0) & (first <= 2))
+    with xr.open_dataset(agg / "deep_thresholds.nc") as ds:
+        assert ds.weak.sel(L=3).shape == (3, 3)
+        assert np.all(ds.weak.values[np.isfinite(ds.weak.values)] > float(ds.jensen_bound))
 
 
 def test_tiny_run_erm_aggregates(tiny_run):

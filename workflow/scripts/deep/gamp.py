@@ -3,7 +3,7 @@
 from aim.core.io import write_dataset
 from aim.core.jobs import log_to
 from aim.deep.amp import GAMPSettings
-from aim.deep.datasets import gamp_run
+from aim.deep.gamp_runs import gamp_run
 
 log_to(snakemake.log[0])  # noqa: F821
 p = snakemake.params  # noqa: F821

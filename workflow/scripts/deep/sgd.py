@@ -5,8 +5,8 @@ import torch
 
 from aim.core.io import write_dataset
 from aim.core.jobs import log_to
-from aim.deep.datasets import sgd_runs
 from aim.deep.sgd import SgdSettings
+from aim.deep.sgd_runs import sgd_runs
 
 log_to(snakemake.log[0])  # noqa: F821
 torch.set_num_threads(snakemake.threads)  # noqa: F821

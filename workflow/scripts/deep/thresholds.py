@@ -2,7 +2,7 @@
 
 from aim.core.io import write_dataset
 from aim.core.jobs import log_to
-from aim.deep.datasets import threshold_curve
+from aim.deep.theory import threshold_curve
 
 log_to(snakemake.log[0])  # noqa: F821
 p = snakemake.params  # noqa: F821

@@ -4,8 +4,8 @@ import torch
 
 from aim.core.io import write_dataset
 from aim.core.jobs import log_to
-from aim.deep.datasets import trec_runs
 from aim.deep.trec import TrecSettings
+from aim.deep.trec_runs import trec_runs
 
 log_to(snakemake.log[0])  # noqa: F821
 torch.set_num_threads(snakemake.threads)  # noqa: F821
