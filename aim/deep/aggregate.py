@@ -141,7 +141,8 @@ def two_layer_figure(
         "published layer-2 thresholds below the Jensen bound 1/6 cannot be right; ours are "
         "computed from the linearised state evolution"
     )
-    return _finish(ds, "deep attention, two layers (Fig. 1)", {"skip": skip})
+    parameters = {"skip": skip, "alpha": ds.alpha.values.tolist(), "gamp_d": int(gamp[0].d)}
+    return _finish(ds, "deep attention, two layers (Fig. 1)", parameters)
 
 
 def dynamics_figure(*, gamp: list[xr.Dataset], sgd: list[xr.Dataset]) -> xr.Dataset:
@@ -198,7 +199,11 @@ def dynamics_figure(*, gamp: list[xr.Dataset], sgd: list[xr.Dataset]) -> xr.Data
         ds[f"sgd_never_aligned_{layer}"].attrs.update(
             long_name=f"runs whose layer {layer} never passed |cosine| = 0.5", units="1"
         )
-    return _finish(ds, "deep attention dynamics: GAMP and SGD (Fig. 2)", {})
+    parameters = {
+        "gamp": {"alpha": float(trace.alpha), "d": int(trace.d), "seed": int(trace.seed)},
+        "sgd": {"alpha": float(runs.alpha), "d": int(runs.d), "runs": int(runs.run.size)},
+    }
+    return _finish(ds, "deep attention dynamics: GAMP and SGD (Fig. 2)", parameters)
 
 
 def three_layer_figure(
@@ -225,7 +230,13 @@ def three_layer_figure(
     ds["gamp_left_out"] = int((ds.gamp_runs - ds.gamp_count).sum())
     ds = ds.assign_coords(skip=float(se[0].skip), gamp_d=int(gamp[0].d))
     ds.gamp_d.attrs.update(long_name="token dimension of the GAMP runs", units="1")
-    return _finish(ds, "deep attention, three layers, and TREC (Fig. 3)", {})
+    parameters = {
+        "skip": float(se[0].skip),
+        "alpha": ds.alpha.values.tolist(),
+        "gamp_d": int(gamp[0].d),
+        "trec_runs": int(runs.run.size),
+    }
+    return _finish(ds, "deep attention, three layers, and TREC (Fig. 3)", parameters)
 
 
 def thresholds_figure(*, thresholds: list[xr.Dataset]) -> xr.Dataset:
@@ -238,4 +249,5 @@ def thresholds_figure(*, thresholds: list[xr.Dataset]) -> xr.Dataset:
     ds["jensen_bound"] = thresholds[0].jensen_bound
     ds["published_alpha_weak_last"] = PUBLISHED["alpha_weak_last"]
     ds["published_alpha_conditional_first"] = PUBLISHED["alpha_conditional_first"]
-    return _finish(ds, "deep attention thresholds against the skip strength", {})
+    parameters = {"L": ds.L.values.tolist(), "skip": ds.threshold_skip.values.tolist()}
+    return _finish(ds, "deep attention thresholds against the skip strength", parameters)

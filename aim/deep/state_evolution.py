@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import expit, logit
 from scipy.stats import norm, qmc
 from tqdm import tqdm
 
@@ -25,7 +26,8 @@ OUTER_SEED = 20250201
 MAX_OVERLAP = 1 - 1e-6  # V = 1 - q stays a proper variance
 OVERLAP_FLOOR = 1e-8  # an overlap at the floor is an unlearned layer
 SMALL_OVERLAP = 1e-3  # below this a layer's overlap follows the linearised map
-AITKEN_MAX_RATIO = 0.9  # a jump of at most 9 steps; slower contraction is left to plain steps
+AITKEN_MAX_RATIO = 0.9  # a jump of at most 9 steps; slower contraction gets a Newton step
+NEWTON_STEP = 1e-3  # forward-difference step of the Newton Jacobian, in logit(q)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -170,15 +172,22 @@ class StateEvolution:
         converged = recovered = False
         bar = tqdm(range(1, s.max_iter + 1), disable=not progress, desc="SE", unit="it")
         for it in bar:
+            previous = q
             q, q_hat, ess, jumped = self._step(q, alpha)
-            recovered = bool(np.all(1 - q < s.recovery_gap) and np.all(q > trail[-1]))
+            rising = (q > trail[-1]) | (q >= MAX_OVERLAP)  # a clipped overlap cannot rise
+            recovered = bool(np.all(1 - q < s.recovery_gap) and np.all(rising))
             trail = [q] if jumped else [*trail[-3:], q]
             remaining = _remaining(trail)
             bar.set_postfix(q=np.array2string(q, precision=4), remaining=f"{remaining:.1e}")
             converged = it >= s.min_iter and remaining < s.tol
             if converged or recovered:
                 break
-            if s.extrapolate and (limit := _aitken(trail)) is not None:
+            if not s.extrapolate:
+                continue
+            limit = _aitken(trail)
+            if limit is None and _contraction(trail) >= AITKEN_MAX_RATIO and s.damping == 0:
+                limit = self._newton(previous, q, alpha)
+            if limit is not None:
                 q, trail = limit, [limit]
         return SEPoint(
             alpha=alpha,
@@ -195,16 +204,49 @@ class StateEvolution:
         """One damped step with the linear-regime rules: (new q, Q_hat, ESS, whether a rule
         moved a layer)."""
         s = self.settings
-        clipped, omega, moments = self._posterior(q)
-        terms, ess = self._terms(clipped, omega, moments)
-        q_hat = alpha * terms
-        target = q_hat / (1 + q_hat)
+        target, q_hat, ess = self._map(q, alpha)
         new = (1 - s.damping) * target + s.damping * q
         small = new < SMALL_OVERLAP
         drop = small & (target < q) & (new > OVERLAP_FLOOR)
         kick = small & (target > q) & (q <= OVERLAP_FLOOR)
         new[drop], new[kick] = OVERLAP_FLOOR, s.start
         return np.clip(new, OVERLAP_FLOOR, MAX_OVERLAP), q_hat, ess, bool(drop.any() or kick.any())
+
+    def _map(self, q: np.ndarray, alpha: float):
+        """The SE map itself: (Q_hat / (1 + Q_hat), Q_hat, ESS) at diagonal overlaps q."""
+        clipped, omega, moments = self._posterior(q)
+        terms, ess = self._terms(clipped, omega, moments)
+        q_hat = alpha * terms
+        return q_hat / (1 + q_hat), q_hat, ess
+
+    def _newton(self, q: np.ndarray, mapped: np.ndarray, alpha: float) -> np.ndarray | None:
+        """Where the plain iteration contracts slowly (both layers near 1), one Newton step on
+        logit T(q) - logit q = 0 over the learned layers, with a forward-difference Jacobian
+        (one map per learned layer), followed by one plain step from the Newton point. None
+        near perfect recovery, and unless the Newton point keeps every learned layer learned
+        and has a smaller residual than q (no jump onto another branch)."""
+        live = q > SMALL_OVERLAP
+        if not live.any() or np.any(q > 1 - self.settings.recovery_gap):
+            return None  # near perfect recovery the recovered stop decides
+        x = logit(q)
+        residual = (logit(mapped) - x)[live]
+        jacobian = np.empty((live.sum(), live.sum()))
+        for column, layer in enumerate(np.flatnonzero(live)):
+            shifted = x.copy()
+            shifted[layer] += NEWTON_STEP
+            moved = self._map(np.clip(expit(shifted), OVERLAP_FLOOR, MAX_OVERLAP), alpha)[0]
+            jacobian[:, column] = ((logit(moved) - shifted)[live] - residual) / NEWTON_STEP
+        try:
+            x[live] -= np.linalg.solve(jacobian, residual)
+        except np.linalg.LinAlgError:
+            return None
+        point = np.clip(expit(x), OVERLAP_FLOOR, MAX_OVERLAP)
+        if not np.all(np.isfinite(point)) or np.any(point[live] < SMALL_OVERLAP):
+            return None
+        after = self._map(point, alpha)[0]
+        if not np.max(np.abs(logit(after) - logit(point))[live]) < np.max(np.abs(residual)):
+            return None
+        return np.clip(after, OVERLAP_FLOOR, MAX_OVERLAP)
 
     def solve_curve(self, alphas, *, progress: bool = False) -> list[SEPoint]:
         """Fixed points along increasing alpha, each started from the one before. The SE map
@@ -234,6 +276,14 @@ def _relative_steps(trail: list[np.ndarray]) -> np.ndarray:
     q = np.asarray(trail)
     scale = np.minimum(q[1:], 1 - q[1:] + 1e-12)
     return np.max(np.abs(np.diff(q, axis=0)) / scale, axis=1)
+
+
+def _contraction(trail: list[np.ndarray]) -> float:
+    """Ratio of the last relative step to the one before (0 with fewer than 3 iterates)."""
+    if len(trail) < 3:
+        return 0.0
+    before, last = _relative_steps(trail[-3:])
+    return last / before if before > 0 else 0.0
 
 
 def _remaining(trail: list[np.ndarray]) -> float:

@@ -94,3 +94,13 @@ def test_editing_erm_training_reruns_only_the_erm_runs_and_their_figures(finishe
         **dict.fromkeys(with_runs, 1),
         "all": 1,
     }
+
+
+def test_editing_deep_sgd_code_reruns_only_the_sgd_runs_and_their_figure(finished_copy):
+    _edit(finished_copy, "aim/deep/sgd.py", "LEARNED = 0.5", "LEARNED = 0.50")
+    assert _dry_run_counts(finished_copy) == {
+        "deep_sgd": TEST_COUNTS["deep_sgd"],
+        "gather": 1,
+        "deep_dynamics": 1,
+        "all": 1,
+    }
