@@ -116,6 +116,7 @@ def _thresholds_part(th: xr.Dataset) -> xr.Dataset:
         {
             "weak": (("threshold_skip", "layer"), th.alpha_weak.values),
             "conditional": (("threshold_skip", "layer"), th.alpha_conditional.values),
+            "found": (("threshold_skip", "layer"), th.found.values),
             "jensen_bound": th.jensen_bound,
         },
         coords={"threshold_skip": th.skip.values, "layer": th.layer.values},

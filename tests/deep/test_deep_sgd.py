@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from aim.deep.problem import make_problem
 from aim.deep.channel import output
+from aim.deep.problem import make_problem
 from aim.deep.sgd import SgdSettings, network_outputs, run_losses, train_sgd
 
 

@@ -60,13 +60,14 @@ def test_tiny_run_produces_figures_and_datasets(tiny_run):
                 assert var.attrs["long_name"] and var.attrs["units"]
             # an iterative solver's stopping state (a root search's: found); GD has no
             # stopping rule, only steps
-            # ERM training: its stopping rule's state (stopped); SGD on the deep teacher: its
-            # divergence flag; TREC training: its records (fixed epochs, no stopping rule)
+            # ERM training: its stopping rule's state (stopped); deep GAMP and SGD: converged,
+            # diverged (also as gamp_/sgd_ flags in aggregates); TREC: its records (fixed
+            # epochs, no stopping rule)
             assert (
                 "converged" in ds
                 or "found" in ds
                 or "stopped" in ds
-                or "diverged" in ds
+                or any(name.endswith(("converged", "diverged")) for name in ds.data_vars)
                 or ("step" in ds.coords and "loss" in ds)
                 or "record_epoch" in ds.coords
             )
