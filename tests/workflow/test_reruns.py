@@ -97,7 +97,7 @@ def test_editing_erm_training_reruns_only_the_erm_runs_and_their_figures(finishe
 
 
 def test_editing_deep_sgd_code_reruns_only_the_sgd_runs_and_their_figure(finished_copy):
-    _edit(finished_copy, "aim/deep/sgd.py", "LEARNED = 0.5", "LEARNED = 0.50")
+    _edit(finished_copy, "aim/deep/sgd.py", "LEARNED = 0.5", "LEARNED = 0.5 + 0")
     assert _dry_run_counts(finished_copy) == {
         "deep_sgd": TEST_COUNTS["deep_sgd"],
         "gather": 1,
