@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 import xarray as xr
 
-from aim.deep.targets import PUBLISHED
+from aim.deep.published import PUBLISHED
 from aim.deep.vocabulary import ATTRS, annotated
 
 AGGREGATE_ATTRS = ATTRS | {
