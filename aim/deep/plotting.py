@@ -150,6 +150,12 @@ def _threshold_panel(ax, skips, weak, conditional) -> None:
     ax.set(xlabel="skip strength $c$", ylabel=r"$\alpha$", yscale="log")
 
 
+def _runs_and_mean(ax, x, runs: np.ndarray, colour: str) -> None:
+    """One thin line per run (columns of runs) and their mean, thick."""
+    ax.plot(x, runs, color=colour, lw=0.4, alpha=0.5)
+    ax.plot(x, runs.mean(axis=1), color=colour, lw=1.4)
+
+
 def plot_dynamics(ds: xr.Dataset) -> plt.Figure:
     """Fig. 2: GAMP cosines per iteration (one run); SGD cosines per epoch (thin: runs)."""
     with plt.rc_context(style()):
@@ -157,10 +163,8 @@ def plot_dynamics(ds: xr.Dataset) -> plt.Figure:
         for layer in ds.layer.values:
             colour = LAYER_COLOURS[int(layer)]
             left.plot(ds.iteration, ds.gamp_trace_cosine.sel(layer=layer), color=colour, lw=1.2)
-            runs = ds.sgd_cosine.sel(layer=layer)
             ok = ds.sgd_diverged.values == 0
-            right.plot(ds.epoch, runs.values[:, ok], color=colour, lw=0.4, alpha=0.5)
-            right.plot(ds.epoch, runs.values[:, ok].mean(axis=1), color=colour, lw=1.4)
+            _runs_and_mean(right, ds.epoch, ds.sgd_cosine.sel(layer=layer).values[:, ok], colour)
         stationary = "" if int(ds.gamp_converged) else " (not stationary at its cap)"
         left.set(xlabel="GAMP iteration", ylabel="cosine similarity", ylim=(0, 1.02))
         left.set_title(
@@ -191,8 +195,7 @@ def plot_three_layer(ds: xr.Dataset) -> plt.Figure:
         for layer in ds.trec_layer.values:
             colour = LAYER_COLOURS[int(layer)]
             runs = ds.trec_similarity.sel(trec_layer=layer).values
-            right.plot(ds.record_epoch, runs, color=colour, lw=0.4, alpha=0.5)
-            right.plot(ds.record_epoch, runs.mean(axis=1), color=colour, lw=1.4)
+            _runs_and_mean(right, ds.record_epoch, runs, colour)
         accuracy = ds.trec_test_accuracy.values[-1]
         right.set(xlabel="epoch", ylabel=r"similarity to final $W_\ell W_\ell^\top$")
         right.set_title(
