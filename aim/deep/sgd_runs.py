@@ -43,7 +43,6 @@ def sgd_runs(
             "test_error": (("test_epoch", "run"), result.test_error),
             "diverged": ("run", result.diverged.astype(np.int8)),
             "first_aligned": (("run", "layer"), result.first_aligned(LEARNED)),
-            "seconds": result.seconds,
         },
         coords={
             "epoch": result.epochs,
@@ -52,6 +51,7 @@ def sgd_runs(
             **layer_coords(layers),
         },
     ).assign_coords(layers=layers, skip=skip, alpha=alpha, d=d, seed=seed)
+    ds.attrs["wall_seconds"] = result.seconds  # not a variable: variables repeat to the bit
     return annotated(
         ds,
         title=f"deep-attention SGD, L = {layers}, c = {skip:g}, alpha = {alpha:g}, d = {d}",

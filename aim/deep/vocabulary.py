@@ -41,7 +41,6 @@ ATTRS = {
     "test_error": ("test error: mean over fresh sequences of ||y_hat - y||_F^2", "1"),
     "diverged": ("the run's loss or weights stopped being finite", "1"),
     "first_aligned": ("first epoch with |cosine| > 0.5 (-1: never)", "1"),
-    "seconds": ("wall time of the training loop", "s"),
     "record_epoch": ("epoch of a record (fractional: records within an epoch)", "1"),
     "similarity": ("Tr(G_t G_T) / (|G_t| |G_T|), G = W_l W_l^T, against the final W_l", "1"),
     "test_accuracy": ("accuracy on the 500 TREC test questions", "1"),
