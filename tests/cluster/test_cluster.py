@@ -124,7 +124,8 @@ def test_slurm_jobs_carry_the_rules_memory_and_time(runs):
         memory, minutes = int(fields["MinMemoryNode"].rstrip("M")), _minutes(fields["TimeLimit"])
         if name.startswith("rule_"):
             members = requested[name.removeprefix("rule_")]
-            assert {(memory, minutes)} == set(members), (name, members)
+            # jobs of one rule may differ in size (the L = 2 and L = 3 curves)
+            assert (memory, minutes) in set(members), (name, members)
         else:
             members = [m for ms in _requested(log.read_text()).values() for m in ms]
             mems, times = [m for m, _ in members], [t for _, t in members]
