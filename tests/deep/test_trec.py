@@ -3,12 +3,10 @@
 The shared copy of the data (../shared/data/trec from the project root) is used where it exists;
 a fresh clone without it gets a small synthetic file in the same format, written here."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
-from workflow_helpers import place_trec_files
+from workflow_helpers import SHARED_TREC, TREC_NAMES, place_trec_files
 
 from aim.core.validation import InputError
 from aim.deep.trec import (
@@ -22,18 +20,16 @@ from aim.deep.trec import (
     vocabulary,
 )
 
-SHARED = Path(__file__).resolve().parents[2] / "../shared/data/trec"  # as the helpers
-TRAIN, TEST = SHARED / "train_5500.label", SHARED / "TREC_10.label"
+TRAIN, TEST = (SHARED_TREC / name for name in TREC_NAMES)
 needs_shared = pytest.mark.skipif(not TRAIN.is_file(), reason="no shared TREC copy")
 
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
-    if TRAIN.is_file():
-        return TRAIN, TEST
+    """The shared files, or synthetic ones in their format where there is no shared copy."""
     folder = tmp_path_factory.mktemp("trec")
     place_trec_files(folder)
-    return folder / "train_5500.label", folder / "TREC_10.label"
+    return tuple(folder / name for name in TREC_NAMES)
 
 
 @needs_shared
