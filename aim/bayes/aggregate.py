@@ -28,8 +28,9 @@ def _stack_over_rho(curves: list[xr.Dataset], names: list[str]) -> xr.Dataset:
 
 
 def amp_points(runs: list[xr.Dataset], key: str, axis: str) -> xr.Dataset:
-    """Mean, std and count over seeds of the AMP error at each (key, axis) point, and the
-    fraction of seeds that converged; the axis dimension is named f"{axis}_amp"."""
+    """Mean, std and count of the AMP error at each (key, axis) point over the seeds that
+    count (not diverged, predicted = measured), how many were left out, and the fraction
+    of counted seeds that converged; the axis dimension is named f"{axis}_amp"."""
     name = f"{axis}_amp"
     table = pd.concat(
         pd.DataFrame(
@@ -38,16 +39,20 @@ def amp_points(runs: list[xr.Dataset], key: str, axis: str) -> xr.Dataset:
                 name: np.full(ds.seed.size, round(float(ds[axis]), 12)),
                 "mse": ds.mse.values,
                 "converged": ds.converged.values.astype(float),
+                "counts": (ds.consistent.values == 1) & (ds.diverged.values == 0),
             }
         )
         for ds in runs
     )
+    table["left_out"] = ~table.counts
+    table.loc[table.left_out, ["mse", "converged"]] = np.nan
     stats = table.groupby([key, name])
     out = xr.Dataset(
         {
             "amp_mse_mean": stats.mse.mean().to_xarray(),
             "amp_mse_std": stats.mse.std(ddof=1).to_xarray(),
             "amp_seeds": stats.mse.count().to_xarray().fillna(0).astype(np.int32),
+            "amp_left_out": stats.left_out.sum().to_xarray().fillna(0).astype(np.int32),
             "amp_converged": stats.converged.mean().to_xarray(),
         }
     )

@@ -68,6 +68,8 @@ def amp_dataset(
             "predicted_mse": ("seed", [r.predicted_mse for r in results]),
             "iterations": ("seed", np.array([r.iterations for r in results], np.int32)),
             "converged": ("seed", np.array([r.converged for r in results], np.int8)),
+            "diverged": ("seed", np.array([r.diverged for r in results], np.int8)),
+            "consistent": ("seed", np.array([bool(r.consistent) for r in results], np.int8)),
         }
         | {
             f"trace_{name}": (

@@ -32,6 +32,7 @@ class Softmax:
 
     T: int
     beta: float = 1.0
+    scale_invariant = False  # y changes under S -> lambda S: the likelihood fixes the scale
 
     def __post_init__(self) -> None:
         if int(self.T) != self.T or self.T < 2:
@@ -61,6 +62,11 @@ class Softmax:
         tau = z_scale(self.T)
         c = (omega - psi_z) @ tau / self.T**2
         return (c[..., None] * tau + psi_z - omega) / V
+
+    def slope(self, g: np.ndarray, V: float) -> float:
+        """-E_mu tr dg/domega: g = P (psi - omega) / V with P the projector orthogonal to
+        tau (rank T^2/2 + T/2 - 1), so exactly linear_observations(T) / V for every sample."""
+        return linear_observations(self.T) / V
 
 
 # --- hardmax, T = 2 -------------------------------------------------------------------
@@ -242,6 +248,7 @@ class Hardmax:
 
     variant: str = "exact"
     T: int = field(default=2)
+    scale_invariant = True  # y is blind to S -> lambda S: only the prior sets the scale
 
     def __post_init__(self) -> None:
         if self.T != 2:
@@ -278,6 +285,11 @@ class Hardmax:
         g11 = s1 * np.exp(log_d1 - log_z) / r
         g22 = s2 * np.exp(log_d2 - log_z) / r
         return np.stack([g11, -(g11 + g22) / np.sqrt(2.0), g22], axis=-1)
+
+    def slope(self, g: np.ndarray, V: float) -> float:
+        """-E_mu tr dg/domega through the Nishimori identity, E ||g||^2 (the derivative of
+        the bivariate-normal ratios is not written out)."""
+        return float(np.mean(np.sum(g * g, axis=1)))
 
 
 def make_channel(name: str, *, T: int = 2, variant: str | None = None, beta: float = 1.0):

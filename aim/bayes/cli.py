@@ -291,6 +291,8 @@ def run_amp(args: argparse.Namespace) -> dict:
         "se_mmse": float(se.mmse[0]),
         "iterations": result.iterations,
         "converged": result.converged,
+        "diverged": result.diverged,
+        "consistent": result.consistent,
     }
 
 

@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import xarray as xr
 
-from aim.core.plotting import listed, mark_unconverged, style
+from aim.core.plotting import listed, mark_left_out, mark_unconverged, style
 
 FIGSIZE = (6.8, 2.35)  # inches, as in the paper
 RHO_PALETTE = {
@@ -41,8 +41,11 @@ def _curve(ax, ds_rho: xr.Dataset, x, colour, label, var="mmse", conv="converged
 
 
 def _amp_dots(ax, points: xr.Dataset, x, colour, label=None):
-    """AMP mean +- std over seeds; hollow where some seed hit the iteration cap."""
+    """AMP mean +- std over the seeds that count; hollow where some seed hit the iteration
+    cap; seeds left out (diverged or inconsistent) marked red as for GD."""
     keep = points.amp_seeds.values > 0
+    lost = points.amp_left_out.values > 0
+    mark_left_out(ax, x, points.amp_mse_mean.values, keep & lost, ~keep & lost)
     if not keep.any():
         return
     xv = np.asarray(x)[keep]
@@ -73,14 +76,7 @@ def _gd_marks(ax, points: xr.Dataset, x, colour, T):
     keep = points.gd_draws.values > 0
     if "gd_diverged" in points:
         hit = points.gd_diverged.values > 0
-        red = {"mfc": "none", "mec": "#d62728", "mew": 0.7, "ls": "none"}
-        xs = np.asarray(x)
-        ax.plot(xs[keep & hit], points.gd_single_mean.values[keep & hit], "o", ms=6, **red)
-        edge = ax.get_xaxis_transform()  # x in data, y in axes fraction
-        (lost,) = ax.plot(
-            xs[~keep & hit], np.ones((~keep & hit).sum()), "v", ms=4, transform=edge, **red
-        )
-        lost.set(clip_on=False, in_layout=False)  # on the frame, outside the layout's sums
+        mark_left_out(ax, x, points.gd_single_mean.values, keep & hit, ~keep & hit)
     if not keep.any():
         return
     for var, marker, label in (("single", "+", f"GD T = {T}"), ("averaged", "x", None)):
@@ -99,7 +95,9 @@ def _gd_marks(ax, points: xr.Dataset, x, colour, T):
 
 
 def _amp_note(ds: xr.Dataset) -> str:
-    return f"dots: AMP, d = {listed(ds, 'amp_d')} (hollow: iteration cap)"
+    lost = int(ds.amp_left_out.sum())
+    left = f"; {lost} runs left out (red)" if lost else ""
+    return f"dots: AMP, d = {listed(ds, 'amp_d')} (hollow: iteration cap{left})"
 
 
 def plot_hardmax(ds: xr.Dataset) -> plt.Figure:

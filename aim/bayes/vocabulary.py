@@ -23,6 +23,11 @@ AMP_RUN_ATTRS = {
     "predicted_mse": ("AMP's predicted error mmse_S(Delta) at the last iteration", "1"),
     "iterations": ("AMP iterations run", "1"),
     "converged": ("step fell below tol (1) or the iteration cap was hit (0)", "1"),
+    "diverged": ("precision or estimate left every posterior's range; the run stopped", "1"),
+    "consistent": (
+        "|mse - predicted_mse| <= 0.25 max(mse, predicted_mse) + 1/d (1); 0: left out",
+        "1",
+    ),
     "trace_step": ("step size ||S_new - S_hat||_F^2 / d", "1"),
     "trace_mse": ("estimation error ||S_hat - S||_F^2 / d", "1"),
     "trace_predicted_mse": ("predicted error mmse_S(Delta)", "1"),
@@ -45,10 +50,11 @@ GD_RUN_ATTRS = {
 
 
 AMP_POINT_ATTRS = {
-    "amp_mse_mean": ("GAMP-RIE error, mean over seeds", "1"),
-    "amp_mse_std": ("GAMP-RIE error, standard deviation over seeds (ddof 1)", "1"),
-    "amp_seeds": ("GAMP-RIE seeds at the point", "1"),
-    "amp_converged": ("fraction of GAMP-RIE seeds whose step fell below tol", "1"),
+    "amp_mse_mean": ("GAMP-RIE error, mean over the seeds that count", "1"),
+    "amp_mse_std": ("GAMP-RIE error, standard deviation over the seeds that count", "1"),
+    "amp_seeds": ("GAMP-RIE seeds that count (consistent, not diverged)", "1"),
+    "amp_left_out": ("GAMP-RIE seeds left out: diverged, or predicted != measured", "1"),
+    "amp_converged": ("fraction of the counted GAMP-RIE seeds whose step fell below tol", "1"),
     "alpha_amp": ("sample ratio n / d^2 of the GAMP-RIE points", "1"),
     "x_amp": ("alpha (T^2 + T - 2) of the GAMP-RIE points", "1"),
 }

@@ -31,6 +31,18 @@ def mark_unconverged(ax, x, y, converged, colour: str) -> None:
         ax.plot(np.asarray(x)[bad], np.asarray(y)[bad], "o", mfc="none", mec=colour, ms=4)
 
 
+def mark_left_out(ax, x, y, some, every) -> None:
+    """Runs left out of a point's mean (diverged, or their own error estimate disagrees
+    with the measured one): a red ring around a point that lost some, a red triangle on the
+    top edge at an x that lost all (the point exists but has no value)."""
+    red = {"mfc": "none", "mec": "#d62728", "mew": 0.7, "ls": "none"}
+    x, y, some, every = map(np.asarray, (x, y, some, every))
+    ax.plot(x[some], y[some], "o", ms=6, **red)
+    edge = ax.get_xaxis_transform()  # x in data, y in axes fraction
+    (lost,) = ax.plot(x[every], np.ones(every.sum()), "v", ms=4, transform=edge, **red)
+    lost.set(clip_on=False, in_layout=False)  # on the frame, outside the layout's sums
+
+
 def listed(ds: xr.Dataset, attr: str) -> str:
     """A dataset attribute holding one value or a list, as 'a, b, c'."""
     return ", ".join(map(str, np.atleast_1d(ds.attrs[attr])))
