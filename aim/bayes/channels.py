@@ -64,9 +64,13 @@ class Softmax:
         return (c[..., None] * tau + psi_z - omega) / V
 
     def slope(self, g: np.ndarray, V: float) -> float:
-        """-E_mu tr dg/domega: g = P (psi - omega) / V with P the projector orthogonal to
-        tau (rank T^2/2 + T/2 - 1), so exactly linear_observations(T) / V for every sample."""
-        return linear_observations(self.T) / V
+        """The precision per sample: -tr dg/domega, or its Nishimori twin E ||g||^2 where
+        that is larger. g = P (psi - omega) / V with P the projector orthogonal to tau
+        (rank T^2/2 + T/2 - 1), so the derivative is exactly linear_observations(T) / V.
+        The twin exceeds it only when the measured residual P (psi - omega) is larger than
+        V says; the larger precision (the shorter step) then keeps the iterate from running
+        away, which at small alpha d (few rank-one terms in R) it otherwise does."""
+        return max(linear_observations(self.T) / V, float(np.mean(np.sum(g * g, axis=1))))
 
 
 # --- hardmax, T = 2 -------------------------------------------------------------------

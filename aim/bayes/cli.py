@@ -369,6 +369,10 @@ def summary(result: dict) -> str:
         )
     if "predicted_mse" in result:
         status = "converged" if result["converged"] else "NOT converged"
+        if result["diverged"]:
+            status = "DIVERGED"
+        elif not result["consistent"]:
+            status += ", predicted != measured: not a result"
         return (
             f"{head}, d={result['d']}, n={result['n']}, seed={result['seed']}\n"
             f"  AMP error = {result['mse']:.6g}  (predicted {result['predicted_mse']:.6g}, "

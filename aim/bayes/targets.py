@@ -66,8 +66,9 @@ def seed_range(block: str) -> list[int]:
 
 
 def amp_settings(amp: dict) -> dict:
-    """The solver settings of an `amp` section (damping, tol, max_iter)."""
-    return {key: amp[key] for key in ("damping", "tol", "max_iter") if key in amp}
+    """The solver settings of an `amp` section (damping, tol, max_iter, window, drift_tol)."""
+    keys = ("damping", "tol", "max_iter", "window", "drift_tol")
+    return {key: amp[key] for key in keys if key in amp}
 
 
 def hardmax_amp_runs(section: dict, *, variant: str) -> list[str]:

@@ -22,7 +22,10 @@ AMP_RUN_ATTRS = {
     "mse": ("final estimation error ||S_hat - S||_F^2 / d", "1"),
     "predicted_mse": ("AMP's predicted error mmse_S(Delta) at the last iteration", "1"),
     "iterations": ("AMP iterations run", "1"),
-    "converged": ("step fell below tol (1) or the iteration cap was hit (0)", "1"),
+    "converged": (
+        "step fell below tol or the iterate became stationary (1); cap hit (0)",
+        "1",
+    ),
     "diverged": ("precision or estimate left every posterior's range; the run stopped", "1"),
     "consistent": (
         "|mse - predicted_mse| <= 0.25 max(mse, predicted_mse) + 1/d (1); 0: left out",
@@ -32,6 +35,7 @@ AMP_RUN_ATTRS = {
     "trace_mse": ("estimation error ||S_hat - S||_F^2 / d", "1"),
     "trace_predicted_mse": ("predicted error mmse_S(Delta)", "1"),
     "trace_delta": ("effective noise Delta = 1 / q_hat of the RIE step", "1"),
+    "trace_self_overlap": ("self-overlap ||S_hat||_F^2 / d (stationarity test)", "1"),
 }
 
 

@@ -48,3 +48,18 @@ def iterate(
         iterations[active] = it
         converged[active[done]] = True
     return values, converged, iterations
+
+
+def stationary(history, *, window: int, tol: float) -> bool:
+    """Whether an iteration's estimates (rows: iterations, columns: quantities) have stopped
+    moving up to their own fluctuations: the means over the last `window` iterations differ
+    from the `window` before by less than tol plus twice the standard error of the
+    difference. An iterate that keeps jittering around its fixed point (finite d) is
+    stationary; one still drifting (a slow approach, a trend) is not."""
+    history = np.asarray(history, float)
+    if len(history) < 2 * window:
+        return False
+    before, after = history[-2 * window : -window], history[-window:]
+    drift = after.mean(axis=0) - before.mean(axis=0)
+    noise = 2 * np.sqrt((before.var(axis=0) + after.var(axis=0)) / window)
+    return bool(np.all(np.abs(drift) < tol + noise))

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from tqdm import tqdm
 
+from aim.core.fixed_point import stationary
 from aim.core.validation import integer, number
 from aim.deep.channel import TOKENS, last_input_from_output, output
 from aim.deep.posterior import (
@@ -122,20 +123,11 @@ def run_gamp(
         result.step.append(float(step))
         result.min_effective_nodes = min(result.min_effective_nodes, moments.effective_nodes.min())
         result.iterations = it
-        if _stationary(result.self_overlap, s.window, s.tol):
+        diagonals = [np.diag(q) for q in result.self_overlap[-2 * s.window :]]
+        if stationary(diagonals, window=s.window, tol=s.tol):
             result.converged = True
             break
     return result
-
-
-def _stationary(self_overlaps: list, window: int, tol: float) -> bool:
-    if len(self_overlaps) < 2 * window:
-        return False
-    diagonals = np.array([np.diag(q) for q in self_overlaps[-2 * window :]])
-    before, after = diagonals[:window], diagonals[window:]
-    drift = after.mean(axis=0) - before.mean(axis=0)
-    noise = 2 * np.sqrt((before.var(axis=0) + after.var(axis=0)) / window)
-    return bool(np.all(np.abs(drift) < tol + noise))
 
 
 def _record(result: GAMPResult, estimate, problem: Problem, *, skip, beta) -> None:
