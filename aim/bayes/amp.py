@@ -230,7 +230,8 @@ def gamp_rie(
         if not self_overlap < max_self_overlap:
             diverged = True
             break
-        history = np.column_stack([trace[k] for k in ("self_overlap", "predicted_mse")])
+        recent = -2 * settings.window
+        history = np.column_stack([trace[k][recent:] for k in ("self_overlap", "predicted_mse")])
         if step < settings.tol or stationary(
             history, window=settings.window, tol=settings.drift_tol
         ):
