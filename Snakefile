@@ -39,3 +39,4 @@ rule all:
     input:
         EFFECTIVE_CONFIG,
         figure_targets(config["figures"]),
+        EXTRA_TARGETS,

@@ -1,6 +1,7 @@
 """Benchmark: one GAMP-RIE iteration, token contractions vs materialised sensing matrices.
 
-    python benchmarks/amp_iteration.py            # d = 60 (both forms), d = 100 alpha = 2.7
+    python benchmarks/amp_iteration.py            # d = 60 (both forms), d = 100 alpha = 2.7,
+                                                  # d = 400 alpha = 1.5 (n = 240,000; ~2 GB)
 
 Runs on one BLAS thread. Each case runs in its own process so that peak memory (the
 process's maximum resident set, minus the size after imports) belongs to that case alone.
@@ -24,6 +25,7 @@ CASES = [
     {"d": 60, "alpha": 0.5, "sensing": "dense"},
     {"d": 60, "alpha": 0.5, "sensing": "token"},
     {"d": 100, "alpha": 2.7, "sensing": "token"},
+    {"d": 400, "alpha": 1.5, "sensing": "token", "iterations": 3},
 ]
 
 

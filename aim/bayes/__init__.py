@@ -10,3 +10,6 @@ PAPER = Paper(
 
 CHANNELS = ("softmax", "hardmax")  # output channels of the attention indices
 VARIANTS = ("exact", "published")  # hardmax derivatives: the true one, the authors' code's
+# hardmax teachers: row a compares h_aa with h_ab (natural), or with sqrt(2) h_ab, as the
+# authors' AMP code does (it builds h from symmetrised sensing matrices)
+TEACHERS = ("natural", "authors")

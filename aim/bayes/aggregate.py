@@ -10,7 +10,19 @@ import pandas as pd
 import xarray as xr
 
 from aim.bayes import PAPER
-from aim.bayes.vocabulary import AMP_POINT_ATTRS, GD_POINT_ATTRS, THEORY_ATTRS
+from aim.bayes.channels import x_per_alpha
+from aim.bayes.state_evolution import (
+    SolverSettings,
+    hardmax_state_evolution,
+    softmax_state_evolution,
+)
+from aim.bayes.vocabulary import (
+    AMP_POINT_ATTRS,
+    FINITE_SIZE_ATTRS,
+    GD_POINT_ATTRS,
+    THEORY_ATTRS,
+)
+from aim.core.extrapolation import extrapolate
 from aim.core.io import annotate, parameters, with_metadata
 
 VARIANT_NOTES = {
@@ -29,8 +41,9 @@ def _stack_over_rho(curves: list[xr.Dataset], names: list[str]) -> xr.Dataset:
 
 def amp_points(runs: list[xr.Dataset], key: str, axis: str) -> xr.Dataset:
     """Mean, std and count of the AMP error at each (key, axis) point over the seeds that
-    count (not diverged, predicted = measured), how many were left out, and the fraction
-    of counted seeds that converged; the axis dimension is named f"{axis}_amp"."""
+    count (not diverged and, where AMP's predicted error is calibrated, predicted =
+    measured), how many were left out, and the fraction of counted seeds that converged;
+    the axis dimension is named f"{axis}_amp"."""
     name = f"{axis}_amp"
     table = pd.concat(
         pd.DataFrame(
@@ -39,7 +52,7 @@ def amp_points(runs: list[xr.Dataset], key: str, axis: str) -> xr.Dataset:
                 name: np.full(ds.seed.size, round(float(ds[axis]), 12)),
                 "mse": ds.mse.values,
                 "converged": ds.converged.values.astype(float),
-                "counts": (ds.consistent.values == 1) & (ds.diverged.values == 0),
+                "counts": _run_counts(ds),
             }
         )
         for ds in runs
@@ -57,6 +70,9 @@ def amp_points(runs: list[xr.Dataset], key: str, axis: str) -> xr.Dataset:
         }
     )
     out.attrs["amp_d"] = sorted({int(ds.d) for ds in runs})
+    teachers = sorted({ds.attrs["teacher"] for ds in runs if "teacher" in ds.attrs})
+    if teachers:
+        out.attrs["amp_teacher"] = teachers
     return with_metadata(out, THEORY_ATTRS | AMP_POINT_ATTRS)
 
 
@@ -105,10 +121,12 @@ def hardmax_figure(
     amp: list[xr.Dataset] = (),
     rho_alpha: list,
     rho_alpha_bar: list,
+    solver: dict | None = None,
 ) -> xr.Dataset:
     """Hardmax figure data: mmse(rho, alpha) for every rho (NaN off each rho's grid), the
     rho -> 0 curve on alpha_bar (`limit`, one dataset), the threshold, which rho goes in
-    which panel, and the AMP points (rho, alpha_amp)."""
+    which panel, and the AMP points (rho, alpha_amp) with the SE at each (`amp_theory`,
+    solved there, not interpolated; `solver`: the curves' settings)."""
     (limit,) = limit
     variant = limit.attrs["variant"]
     ds = _stack_over_rho(curves, ["mmse", "converged"])
@@ -121,9 +139,24 @@ def hardmax_figure(
     ds = ds.drop_vars("T", errors="ignore")
     if amp:
         ds = _with_points(ds, amp_points(list(amp), "rho", "alpha"))
+        settings = SolverSettings(**(solver or {}))
+        ds["amp_theory"] = xr.concat(
+            [
+                xr.DataArray(
+                    hardmax_state_evolution(
+                        alpha=ds.alpha_amp.values, rho=float(r), variant=variant, settings=settings
+                    ).mmse,
+                    dims="alpha_amp",
+                )
+                for r in ds.rho
+            ],
+            dim=ds.rho,
+        )
     with_metadata(
         ds,
         THEORY_ATTRS
+        | AMP_POINT_ATTRS
+        | GD_POINT_ATTRS
         | {
             "in_alpha_panel": ("curve drawn against alpha (left panel)", "1"),
             "in_alpha_bar_panel": ("curve drawn against alpha / rho (right panel)", "1"),
@@ -145,6 +178,12 @@ def hardmax_figure(
         },
     )
     return ds
+
+
+def _softmax_at(x: xr.DataArray, rho: float) -> xr.DataArray:
+    """The softmax SE error at the points x (the same for every T), solved there."""
+    alpha = x.values / x_per_alpha(2)
+    return xr.DataArray(softmax_state_evolution(alpha=alpha, T=2, rho=rho).mmse, coords=x.coords)
 
 
 def softmax_figure(
@@ -171,12 +210,16 @@ def softmax_figure(
     ds = xr.merge([ds.drop_vars(["T", "x"], errors="ignore"), uni.to_dataset()])
     if amp:
         ds = _with_points(ds, amp_points(list(amp), "T", "x"))
+        ds["amp_theory"] = _softmax_at(ds.x_amp, rho_universal)
     if gd:
         ds = _with_points(ds, gd_points(list(gd)))
+        ds["gd_theory"] = _softmax_at(ds.x_gd, rho_universal)
     spread = float(np.nanmax(uni.max("T") - uni.min("T")))
     with_metadata(
         ds,
         THEORY_ATTRS
+        | AMP_POINT_ATTRS
+        | GD_POINT_ATTRS
         | {
             "mmse_rho_inf": ("estimation error as rho -> infinity (1 - x)", "1"),
             "mmse_universal": (f"estimation error at rho = {rho_universal:g} against x", "1"),
@@ -192,5 +235,176 @@ def softmax_figure(
             "rho_universal": rho_universal,
             "inputs": [parameters(c) for c in [*left, *universal, *amp, *gd]],
         },
+    )
+    return ds
+
+
+def phase_figure(*, softmax: list[xr.Dataset], hardmax: list[xr.Dataset]) -> xr.Dataset:
+    """Phase-diagram data: the MMSE of softmax T = 2 over (rho, alpha) with alpha_PR(rho),
+    and of hardmax T = 2 (exact) over (rho, alpha_bar) with the rho -> 0 weak-recovery
+    threshold."""
+    soft = _stack_over_rho(softmax, ["mmse", "converged", "alpha_perfect"])
+    hard = _stack_over_rho(hardmax, ["mmse", "converged"]).rename(
+        mmse="hardmax_mmse", converged="hardmax_converged"
+    )
+    ds = xr.merge(
+        [soft.rename(mmse="softmax_mmse", converged="softmax_converged"), hard],
+        join="outer",
+    ).drop_vars("T", errors="ignore")
+    ds["alpha_bar_weak"] = hardmax[0].alpha_bar_weak
+    with_metadata(
+        ds,
+        THEORY_ATTRS
+        | AMP_POINT_ATTRS
+        | GD_POINT_ATTRS
+        | {
+            "softmax_mmse": ("softmax T = 2 Bayes-optimal error", "1"),
+            "softmax_converged": ("softmax point solved", "1"),
+            "hardmax_mmse": ("hardmax T = 2 Bayes-optimal error (exact derivative)", "1"),
+            "hardmax_converged": ("hardmax fixed point converged", "1"),
+            "alpha_perfect": ("softmax T = 2 perfect-recovery sample ratio", "1"),
+            "alpha_bar_weak": ("hardmax weak-recovery alpha / rho as rho -> 0 (exact)", "1"),
+        },
+    )
+    annotate(
+        ds,
+        paper=PAPER,
+        title="Phase diagrams: Bayes-optimal error over (rho, alpha)",
+        parameters={"inputs": [parameters(c) for c in [*softmax, *hardmax]]},
+    )
+    return ds
+
+
+def _run_counts(ds: xr.Dataset) -> np.ndarray:
+    """Which AMP seeds count: not diverged and, where AMP's predicted error is calibrated,
+    predicted = measured."""
+    calibrated = ds.attrs.get("calibrated", 1) == 1
+    return ((ds.consistent.values == 1) | (not calibrated)) & (ds.diverged.values == 0)
+
+
+SERIES_LABELS = {
+    "hardmax": "AMP, hardmax (exact), alpha = {:g}",
+    "softmax": "AMP, softmax T = 2, x = {:g}",
+    "gd": "GD, averaged students, softmax T = 2, x = {:g}",
+}
+
+
+def _size_rows(kind: str, value: float, d: int, mse, counts, converged) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "series": SERIES_LABELS[kind].format(value),
+            "kind": kind,
+            "value": value,
+            "d": d,
+            "mse": np.atleast_1d(mse),
+            "left_out": ~np.atleast_1d(counts),
+            "converged": np.atleast_1d(converged).astype(float),
+        }
+    )
+
+
+def _size_table(hardmax, softmax, gd) -> pd.DataFrame:
+    """One row per run: its series (kind, alpha or x), d, error, whether it was left out,
+    whether it converged (NaN for GD, which has no stopping rule)."""
+    rows = [
+        _size_rows(
+            kind, float(ds[axis]), int(ds.d), ds.mse.values, _run_counts(ds), ds.converged.values
+        )
+        for kind, axis, runs in (("hardmax", "alpha", hardmax), ("softmax", "x", softmax))
+        for ds in runs
+    ]
+    rows += [
+        _size_rows(
+            "gd",
+            float(ds.x),
+            int(ds.d),
+            float(ds.averaged_mse),
+            np.isfinite(float(ds.averaged_mse)),
+            np.nan,
+        )
+        for ds in gd
+    ]
+    table = pd.concat(rows, ignore_index=True)
+    table.loc[table.left_out, ["mse", "converged"]] = np.nan
+    return table
+
+
+def _fit(d, mean, standard_error):
+    """The extrapolation, or None where fewer than three sizes have a mean and an error
+    (the figure then shows the points without a fit, and fit_dof is -1)."""
+    try:
+        return extrapolate(d, mean, standard_error)
+    except ValueError:
+        return None
+
+
+def _series_theory(kind: str, value: float, *, rho: float, settings: SolverSettings) -> float:
+    """The SE error a series tends to as d -> infinity."""
+    if kind == "hardmax":
+        return float(hardmax_state_evolution(alpha=[value], rho=rho, settings=settings).mmse[0])
+    return float(softmax_state_evolution(alpha=[value / x_per_alpha(2)], T=2, rho=rho).mmse[0])
+
+
+def finite_size_figure(
+    *,
+    hardmax: list[xr.Dataset] = (),
+    softmax: list[xr.Dataset] = (),
+    gd: list[xr.Dataset] = (),
+    rho: float,
+    solver: dict | None = None,
+) -> xr.Dataset:
+    """Finite-size data: per series (AMP hardmax exact at each alpha, AMP softmax T = 2 at
+    each x, GD averaged students at each x) and d: the mean error over the runs that count,
+    its standard error, the counts; per series the SE value and the weighted fit a + b / d
+    with its 95% interval at d -> infinity and chi^2 per degree of freedom."""
+    table = _size_table(hardmax, softmax, gd)
+    stats = table.groupby(["series", "d"])
+    ds = xr.Dataset(
+        {
+            "mean": stats.mse.mean().to_xarray(),
+            "count": stats.mse.count().to_xarray().fillna(0).astype(np.int32),
+            "left_out": stats.left_out.sum().to_xarray().fillna(0).astype(np.int32),
+            "converged": stats.converged.mean().to_xarray(),
+        }
+    )
+    ds["standard_error"] = stats.mse.std(ddof=1).to_xarray() / np.sqrt(ds["count"])
+    first = table.groupby("series").first()
+    ds = ds.assign_coords(
+        kind=("series", first.kind.loc[ds.series.values].values),
+        value=("series", first.value.loc[ds.series.values].values),
+    )
+    settings = SolverSettings(**(solver or {}))
+    theory = [
+        _series_theory(str(k), float(v), rho=rho, settings=settings)
+        for k, v in zip(ds.kind.values, ds.value.values)
+    ]
+    fits = [
+        _fit(ds.d.values, ds["mean"].sel(series=s).values, ds.standard_error.sel(series=s).values)
+        for s in ds.series.values
+    ]
+    ds["theory"] = ("series", theory)
+    for name in ("intercept", "slope", "ci_low", "ci_high", "chi2_per_dof"):
+        ds[f"fit_{name}"] = ("series", [getattr(f, name, np.nan) for f in fits])
+    nan = np.full((2, 2), np.nan)
+    ds["fit_covariance"] = (
+        ("series", "i", "j"),
+        np.stack([nan if f is None else f.covariance for f in fits]),
+    )
+    ds["fit_dof"] = (
+        "series",
+        np.array([-1 if f is None else len(f.residuals) - 2 for f in fits], np.int32),
+    )
+    ds["theory_in_ci"] = (
+        "series",
+        np.array(
+            [f is not None and f.ci_low <= t <= f.ci_high for f, t in zip(fits, theory)], np.int8
+        ),
+    )
+    with_metadata(ds, FINITE_SIZE_ATTRS)
+    annotate(
+        ds,
+        paper=PAPER,
+        title="Finite-size scaling of AMP and GD errors",
+        parameters={"rho": rho, "inputs": [parameters(r) for r in [*hardmax, *softmax, *gd]]},
     )
     return ds

@@ -49,10 +49,15 @@ def amp_dataset(
     seeds: list[int],
     settings: dict,
     variant: str | None = None,
+    teacher: str | None = None,
     progress: bool | None = None,
 ) -> xr.Dataset:
-    """GAMP-RIE runs for each seed at one (channel, variant, T, rho, alpha, d)."""
-    model = make_channel(channel, T=T, variant=variant)
+    """GAMP-RIE runs for each seed at one (channel, variant, teacher, T, rho, alpha, d).
+
+    `calibrated` (an attribute) says whether AMP's predicted error is the posterior's, so
+    that `consistent` may decide which runs count: not for the published hardmax
+    derivative, which is not the likelihood's."""
+    model = make_channel(channel, T=T, variant=variant, teacher=teacher)
     amp_settings = AmpSettings(**settings)
     runs = [
         amp_run(
@@ -84,10 +89,11 @@ def amp_dataset(
     if channel == "softmax":
         ds = ds.assign_coords(x=alpha * x_per_alpha(T))
     ds = with_metadata(ds, AMP_RUN_ATTRS)
-    label = channel if variant is None else f"{channel}, {variant}"
+    label = channel if variant is None else f"{channel}, {variant}, {model.teacher} teacher"
     ds.attrs["channel"] = channel
+    ds.attrs["calibrated"] = int(variant != "published")
     if variant is not None:
-        ds.attrs["variant"] = variant
+        ds.attrs.update(variant=variant, teacher=model.teacher)
     annotate(
         ds,
         paper=PAPER,
@@ -95,6 +101,7 @@ def amp_dataset(
         parameters={
             "channel": channel,
             "variant": variant,
+            "teacher": teacher,
             "T": T,
             "rho": rho,
             "alpha": alpha,

@@ -15,7 +15,7 @@ import numpy as np
 from scipy.interpolate import CubicSpline
 from scipy.special import log_ndtr, softmax
 
-from aim.bayes import CHANNELS, VARIANTS
+from aim.bayes import CHANNELS, TEACHERS, VARIANTS
 from aim.core.gaussian import bivariate_normal_pdf, log_bivariate_normal_cdf
 from aim.core.tokens import linear_observations, to_z, z_scale
 
@@ -248,19 +248,33 @@ def hardmax_mean_integrand_table(lam, variant: str = "exact") -> np.ndarray:
 
 @dataclass(frozen=True, kw_only=True)
 class Hardmax:
-    """Hardmax attention (beta -> infinity), T = 2 only."""
+    """Hardmax attention (beta -> infinity), T = 2 only.
+
+    `teacher` is the model the labels come from: `natural` (row a compares h_aa with h_ab,
+    the model of the paper and of its state evolution) or `authors` (compares h_aa with
+    sqrt(2) h_ab = z_ab, the model the authors' AMP code simulates; only for reproducing
+    their published AMP points). g_out always matches the teacher's geometry.
+    """
 
     variant: str = "exact"
     T: int = field(default=2)
+    teacher: str = "natural"
     scale_invariant = True  # y is blind to S -> lambda S: only the prior sets the scale
 
     def __post_init__(self) -> None:
         if self.T != 2:
             raise ValueError(f"the hardmax channel is solved for T = 2 only, got T = {self.T}")
         _check_variant(self.variant)
+        if self.teacher not in TEACHERS:
+            raise ValueError(f"teacher must be one of {TEACHERS}, got {self.teacher!r}")
+
+    @property
+    def off_weight(self) -> float:
+        """w in h_aa - c h_ab = z_aa - w z_ab (c = sqrt(2) w): 1/sqrt(2) natural, 1 authors."""
+        return 1.0 if self.teacher == "authors" else 1.0 / np.sqrt(2.0)
 
     def output_term(self, *, q, Q0):
-        """E[2 G_11^2 + 2 G_22^2 + G_12^2] at overlap q out of Q0."""
+        """E[2 G_11^2 + 2 G_22^2 + G_12^2] at overlap q out of Q0 (natural teacher)."""
         V = Q0 - np.asarray(q, float)
         with np.errstate(divide="ignore", invalid="ignore"):
             lam = np.where(V > 0, np.asarray(q) / V, np.inf)
@@ -270,25 +284,30 @@ class Hardmax:
         return 2 * np.asarray(alpha) * self.output_term(q=q, Q0=Q0)
 
     def labels(self, h: np.ndarray) -> np.ndarray:
-        """One-hot rows: y_a picks argmax_b h_ab."""
-        return (h == h.max(axis=-1, keepdims=True)).astype(float)
+        """One-hot rows: y_a picks argmax_b of h_ab, off-diagonal entries scaled by c."""
+        c = np.sqrt(2.0) * self.off_weight
+        scaled = np.where(np.eye(h.shape[-1], dtype=bool), h, c * h)
+        return (scaled == scaled.max(axis=-1, keepdims=True)).astype(float)
 
     def g_out(self, y: np.ndarray, omega: np.ndarray, V: float) -> np.ndarray:
         """d log Z_out / d omega in z-coordinates (z_11, z_12, z_22), shape (n, 3).
 
-        Row a picks the diagonal (s_a = +1) or not; h_aa - h_12 = z_aa - z_12 / sqrt(2)
-        has variance 3 V / 2 under the isotropic prior, and the two differences have
-        correlation 1/3, so Z_out = Phi2(kappa_1, kappa_2; s_1 s_2 / 3).
+        Row a picks the diagonal (s_a = +1) or not; the compared difference z_aa - w z_12
+        has variance (1 + w^2) V under the isotropic prior, and the two differences have
+        correlation w^2 / (1 + w^2) (1/3 for the natural teacher), so
+        Z_out = Phi2(kappa_1, kappa_2; s_1 s_2 w^2 / (1 + w^2)).
         """
+        w = self.off_weight
         s1 = np.where(y[:, 0, 0] > y[:, 0, 1], 1.0, -1.0)
         s2 = np.where(y[:, 1, 1] > y[:, 1, 0], 1.0, -1.0)
-        r = np.sqrt(1.5 * V)
-        off = omega[:, 1] / np.sqrt(2.0)
+        r = np.sqrt((1 + w * w) * V)
+        off = w * omega[:, 1]
         kappa1, kappa2 = s1 * (omega[:, 0] - off) / r, s2 * (omega[:, 2] - off) / r
-        log_z, log_d1, log_d2 = _hardmax_log_terms(kappa1, kappa2, s1 * s2 / 3.0, self.variant)
+        c = s1 * s2 * w * w / (1 + w * w)
+        log_z, log_d1, log_d2 = _hardmax_log_terms(kappa1, kappa2, c, self.variant)
         g11 = s1 * np.exp(log_d1 - log_z) / r
         g22 = s2 * np.exp(log_d2 - log_z) / r
-        return np.stack([g11, -(g11 + g22) / np.sqrt(2.0), g22], axis=-1)
+        return np.stack([g11, -w * (g11 + g22), g22], axis=-1)
 
     def slope(self, g: np.ndarray, V: float) -> float:
         """-E_mu tr dg/domega through the Nishimori identity, E ||g||^2 (the derivative of
@@ -296,12 +315,20 @@ class Hardmax:
         return float(np.mean(np.sum(g * g, axis=1)))
 
 
-def make_channel(name: str, *, T: int = 2, variant: str | None = None, beta: float = 1.0):
-    """Channel by name: softmax (any T >= 2, beta) or hardmax (T = 2, exact | published)."""
+def make_channel(
+    name: str,
+    *,
+    T: int = 2,
+    variant: str | None = None,
+    teacher: str | None = None,
+    beta: float = 1.0,
+):
+    """Channel by name: softmax (any T >= 2, beta) or hardmax (T = 2, exact | published
+    derivative, natural | authors teacher)."""
     if name == "softmax":
-        if variant is not None:
-            raise ValueError("variant applies to the hardmax channel only")
+        if variant is not None or teacher is not None:
+            raise ValueError("variant and teacher apply to the hardmax channel only")
         return Softmax(T=T, beta=beta)
     if name == "hardmax":
-        return Hardmax(variant=variant or "exact", T=T)
+        return Hardmax(variant=variant or "exact", T=T, teacher=teacher or "natural")
     raise ValueError(f"channel must be one of {CHANNELS}, got {name!r}")

@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from aim.bayes import CHANNELS, VARIANTS, costs
+from aim.bayes import CHANNELS, TEACHERS, VARIANTS, costs
 from aim.bayes.amp import AmpSettings
 from aim.core.cli import UsageError, check_settings
 from aim.core.fixed_point import SolverSettings
@@ -62,6 +62,11 @@ def add_commands(sub) -> None:
     amp = sub.add_parser("amp", help="one GAMP-RIE run on a sampled teacher")
     _common(amp)
     _draw(amp)
+    amp.add_argument(
+        "--teacher",
+        choices=TEACHERS,
+        help="hardmax labels: natural (default) or authors (h_aa vs sqrt(2) h_ab, their AMP code)",
+    )
     amp.add_argument("--damping", type=float, default=0.5)
     amp.add_argument("--tol", type=float, default=1e-5)
     amp.add_argument("--max-iter", type=int, default=100)
@@ -176,6 +181,8 @@ def validate(args: argparse.Namespace) -> None:
     _check_tokens(args)
     if args.channel == "softmax" and args.variant is not None:
         raise UsageError("argument --variant: applies to the hardmax channel only")
+    if args.channel == "softmax" and getattr(args, "teacher", None) is not None:
+        raise UsageError("argument --teacher: applies to the hardmax channel only")
     if args.command == "thresholds":
         if args.channel == "hardmax" and args.rho is not None:
             raise UsageError(
@@ -270,7 +277,7 @@ def run_amp(args: argparse.Namespace) -> dict:
     from aim.bayes.channels import make_channel
     from aim.bayes.state_evolution import hardmax_state_evolution, softmax_state_evolution
 
-    channel = make_channel(args.channel, T=args.T, variant=args.variant)
+    channel = make_channel(args.channel, T=args.T, variant=args.variant, teacher=args.teacher)
     settings = AmpSettings(damping=args.damping, tol=args.tol, max_iter=args.max_iter)
     result, n = amp_run(
         channel, d=args.d, alpha=args.alpha, rho=args.rho, seed=args.seed, settings=settings
@@ -281,7 +288,7 @@ def run_amp(args: argparse.Namespace) -> dict:
         se = hardmax_state_evolution(alpha=args.alpha, rho=args.rho, variant=channel.variant)
     out = {"channel": args.channel, "T": args.T, "rho": args.rho, "alpha": args.alpha}
     if args.channel == "hardmax":
-        out["variant"] = channel.variant
+        out |= {"variant": channel.variant, "teacher": channel.teacher}
     return out | {
         "d": args.d,
         "n": n,

@@ -39,4 +39,22 @@ FIGURES = (
         gather="aim.bayes.aggregate:softmax_figure",
         plot="aim.bayes.plotting:plot_softmax",
     ),
+    Figure(
+        id="bayes_phase_diagram",
+        paper=PAPER.id,
+        summary="not in the paper: Bayes-optimal MMSE maps over (rho, alpha), softmax and hardmax",
+        inputs=t.phase_figure_inputs,
+        options=t.phase_figure_options,
+        gather="aim.bayes.aggregate:phase_figure",
+        plot="aim.bayes.plotting:plot_phase_diagram",
+    ),
+    Figure(
+        id="bayes_finite_size",
+        paper=PAPER.id,
+        summary="not in the paper: AMP and GD errors against 1/d, extrapolated to d -> infinity",
+        inputs=t.finite_size_inputs,
+        options=t.finite_size_options,
+        gather="aim.bayes.aggregate:finite_size_figure",
+        plot="aim.bayes.plotting:plot_finite_size",
+    ),
 )

@@ -11,15 +11,35 @@ import numpy as np
 
 from aim.bayes import costs
 from aim.bayes.channels import x_per_alpha
+from aim.core.grids import log_grid
 from aim.core.io import format_value
 from aim.core.validation import InputError, check_memory
 
 ROOT = "results/bayes"
 THEORY_HARDMAX = ROOT + "/theory/hardmax_{variant}_T2_rho{rho}.nc"
 THEORY_SOFTMAX = ROOT + "/theory/softmax_T{T}_rho{rho}.nc"
-AMP_HARDMAX = ROOT + "/amp/hardmax_{variant}_T2_rho{rho}_alpha{alpha}_d{d}_seeds{seeds}.nc"
+AMP_HARDMAX = (
+    ROOT + "/amp/hardmax_{variant}_{teacher}_T2_rho{rho}_alpha{alpha}_d{d}_seeds{seeds}.nc"
+)
 AMP_SOFTMAX = ROOT + "/amp/softmax_T{T}_rho{rho}_alpha{alpha}_d{d}_seeds{seeds}.nc"
+PHASE_ROW = ROOT + "/theory/phase/{channel}_T2_rho{rho}.nc"
 GD_SOFTMAX = ROOT + "/gd/softmax_T{T}_rho{rho}_alpha{alpha}_d{d}_K{K}_seed{seed}.nc"
+
+
+VALIDATION_CSV = ROOT + "/validation.csv"
+VALIDATION_HTML = ROOT + "/validation.html"
+
+
+def validation_inputs(section: dict, figures: list[str]) -> list[str]:
+    """The aggregates the validation table reads: the listed figures that draw simulations
+    (empty: no table)."""
+    simulated = {
+        "bayes_hardmax": bool(section["hardmax"].get("amp")),
+        "bayes_hardmax_published": bool(section["hardmax"].get("amp")),
+        "bayes_softmax": bool(section["softmax"].get("amp") or section["softmax"].get("gd")),
+        "bayes_finite_size": True,
+    }
+    return [f"{ROOT}/aggregated/{f}.nc" for f, drawn in simulated.items() if drawn and f in figures]
 
 
 def log_of(template: str) -> str:
@@ -71,13 +91,25 @@ def amp_settings(amp: dict) -> dict:
     return {key: amp[key] for key in keys if key in amp}
 
 
+def amp_teacher(amp: dict, *, variant: str) -> str:
+    """The hardmax teacher of a figure's AMP runs: natural, except where the published
+    figure asks for the authors' (`published_teacher`)."""
+    return amp.get("published_teacher", "authors") if variant == "published" else "natural"
+
+
 def hardmax_amp_runs(section: dict, *, variant: str) -> list[str]:
     amp = section["hardmax"].get("amp")
     if not amp:
         return []
+    teacher = amp_teacher(amp, variant=variant)
     return [
         AMP_HARDMAX.format(
-            variant=variant, rho=format_value(rho), alpha=format_value(alpha), d=amp["d"], seeds=b
+            variant=variant,
+            teacher=teacher,
+            rho=format_value(rho),
+            alpha=format_value(alpha),
+            d=amp["d"],
+            seeds=b,
         )
         for rho in section["hardmax"]["rho"]
         for alpha in amp["alpha"]
@@ -137,7 +169,11 @@ def hardmax_figure_inputs(section: dict, *, variant: str) -> dict[str, list[str]
 
 def hardmax_figure_options(section: dict) -> dict:
     hm = section["hardmax"]
-    return {"rho_alpha": hm["rho"], "rho_alpha_bar": hm["rho_rescaled"]}
+    return {
+        "rho_alpha": hm["rho"],
+        "rho_alpha_bar": hm["rho_rescaled"],
+        "solver": section.get("solver", {}),
+    }
 
 
 def softmax_figure_inputs(section: dict) -> dict[str, list[str]]:
@@ -151,6 +187,63 @@ def softmax_figure_inputs(section: dict) -> dict[str, list[str]]:
 
 def softmax_figure_options(section: dict) -> dict:
     return {"rho_universal": section["softmax"]["rho_universal"]}
+
+
+def phase_rhos(section: dict) -> list[float]:
+    grid = section["phase_diagram"]["rho"]
+    return [float(r) for r in log_grid(grid["min"], grid["max"], grid["per_decade"])]
+
+
+def phase_figure_inputs(section: dict) -> dict[str, list[str]]:
+    return {
+        channel: [
+            PHASE_ROW.format(channel=channel, rho=format_value(rho)) for rho in phase_rhos(section)
+        ]
+        for channel in ("softmax", "hardmax")
+    }
+
+
+def phase_figure_options(section: dict) -> dict:
+    return {}
+
+
+def finite_size_inputs(section: dict) -> dict[str, list[str]]:
+    """The AMP and GD jobs of the finite-size figure: the figures' own job templates at
+    each d (a run shared with another figure is computed once)."""
+    fs = section["finite_size"]
+    rho = format_value(fs["rho"])
+    blocks = seed_blocks(fs)
+    hardmax = [
+        AMP_HARDMAX.format(
+            variant="exact", teacher="natural", rho=rho, alpha=format_value(a), d=d, seeds=b
+        )
+        for a in fs["hardmax_alpha"]
+        for d in fs["d"]
+        for b in blocks
+    ]
+    softmax = [
+        AMP_SOFTMAX.format(T=2, rho=rho, alpha=format_value(x / x_per_alpha(2)), d=d, seeds=b)
+        for x in fs["softmax_x"]
+        for d in fs["d"]
+        for b in blocks
+    ]
+    gd, settings = fs["gd"], section["softmax"].get("gd")  # students, steps, lr
+    if settings is None:
+        return {"hardmax": hardmax, "softmax": softmax, "gd": []}
+    students = settings["students"]
+    averaged = [
+        GD_SOFTMAX.format(
+            T=2, rho=rho, alpha=format_value(x / x_per_alpha(2)), d=d, K=students, seed=seed
+        )
+        for x in gd["x"]
+        for d in gd["d"]
+        for seed in range(gd["draws"])
+    ]
+    return {"hardmax": hardmax, "softmax": softmax, "gd": averaged}
+
+
+def finite_size_options(section: dict) -> dict:
+    return {"rho": section["finite_size"]["rho"], "solver": section.get("solver", {})}
 
 
 def _log_points(lo: float, hi: float, per_decade: int) -> int:

@@ -107,3 +107,34 @@ def softmax_curve(*, T: int, rho: float, x: dict) -> xr.Dataset:
         settings={"method": "closed_form", "equation": "mmse_S(Delta) = x Delta"},
     )
     return ds
+
+
+def phase_row(*, channel: str, rho: float, grid: dict, solver: dict | None = None) -> xr.Dataset:
+    """One row (fixed rho) of a phase diagram: the Bayes-optimal MMSE of softmax T = 2
+    against alpha (grid: linear, {max, step}) or of hardmax T = 2, exact derivative,
+    against alpha_bar = alpha / rho (grid: log, {min, max, per_decade})."""
+    if channel == "softmax":
+        alpha = linear_grid(0.0, grid["max"], grid["step"])
+        ds = _fixed_point_dataset(softmax_state_evolution(alpha=alpha, T=2, rho=rho), "alpha")
+        ds["alpha_perfect"] = perfect_recovery_x(rho=rho) / x_per_alpha(2)
+        settings = {"method": "closed_form"}
+    elif channel == "hardmax":
+        settings = SolverSettings(**(solver or {}))
+        alpha_bar = log_grid(grid["min"], grid["max"], grid["per_decade"])
+        fp = hardmax_state_evolution(alpha=alpha_bar * rho, rho=rho, settings=settings)
+        ds = _fixed_point_dataset(fp, "alpha")
+        ds = ds.assign_coords(alpha_bar=("alpha", alpha_bar)).swap_dims(alpha="alpha_bar")
+        ds = ds.drop_vars("alpha")
+        ds["alpha_bar_weak"] = hardmax_weak_recovery("exact")
+        settings = vars(settings)
+    else:
+        raise ValueError(f"channel must be softmax or hardmax, got {channel!r}")
+    ds = with_metadata(ds.assign_coords(rho=rho, T=2), THEORY_ATTRS)
+    annotate(
+        ds,
+        paper=PAPER,
+        title=f"{channel.capitalize()} (T = 2) phase-diagram row, rho = {rho:g}",
+        parameters={"channel": channel, "T": 2, "rho": rho, "grid": grid},
+        settings=settings,
+    )
+    return ds

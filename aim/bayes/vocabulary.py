@@ -61,6 +61,7 @@ AMP_POINT_ATTRS = {
     "amp_converged": ("fraction of the counted GAMP-RIE seeds whose step fell below tol", "1"),
     "alpha_amp": ("sample ratio n / d^2 of the GAMP-RIE points", "1"),
     "x_amp": ("alpha (T^2 + T - 2) of the GAMP-RIE points", "1"),
+    "amp_theory": ("state-evolution error at the GAMP-RIE point (solved there)", "1"),
 }
 
 
@@ -72,4 +73,27 @@ GD_POINT_ATTRS = {
     "gd_draws": ("(teacher, data) draws at the point with a student that did not diverge", "1"),
     "gd_diverged": ("students that diverged at the point (left out of every mean)", "1"),
     "x_gd": ("alpha (T^2 + T - 2) of the GD points", "1"),
+    "gd_theory": ("Bayes-optimal (SE) error at the GD point (solved there)", "1"),
+}
+
+
+FINITE_SIZE_ATTRS = {
+    "series": ("simulated quantity at a fixed point", "1"),
+    "kind": ("method and channel of the series (hardmax, softmax: AMP; gd: GD averaged)", "1"),
+    "value": ("the series' point: alpha (hardmax) or x = alpha (T^2 + T - 2)", "1"),
+    "d": ("token dimension", "1"),
+    "mean": ("error, mean over the runs that count", "1"),
+    "standard_error": ("standard error of the mean (std / sqrt(count))", "1"),
+    "count": ("runs that count (AMP: seeds; GD: draws)", "1"),
+    "left_out": ("runs left out (diverged; AMP also predicted != measured)", "1"),
+    "converged": ("fraction of the counted AMP runs that converged (GD: none)", "1"),
+    "theory": ("state-evolution error at the point (d -> infinity)", "1"),
+    "fit_intercept": ("weighted fit a + b / d: a, the d -> infinity extrapolation", "1"),
+    "fit_slope": ("weighted fit a + b / d: b", "1"),
+    "fit_ci_low": ("lower end of the 95% interval of the extrapolation", "1"),
+    "fit_ci_high": ("upper end of the 95% interval of the extrapolation", "1"),
+    "fit_chi2_per_dof": ("chi^2 per degree of freedom of the fit", "1"),
+    "fit_covariance": ("covariance of (a, b), scaled by chi^2 / dof where above 1", "1"),
+    "fit_dof": ("degrees of freedom of the fit (sizes used - 2; -1: too few sizes, no fit)", "1"),
+    "theory_in_ci": ("1: the SE value lies in the extrapolation's 95% interval", "1"),
 }

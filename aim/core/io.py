@@ -163,10 +163,14 @@ def write_dataset(ds: xr.Dataset, path: str | os.PathLike) -> Path:
     )
 
 
+def write_text(text: str, path: str | os.PathLike) -> Path:
+    """Write text to path, atomically."""
+    return _write_atomically(path, lambda tmp: Path(tmp).write_text(text))
+
+
 def write_yaml(data: dict, path: str | os.PathLike) -> Path:
     """Write a mapping as YAML, atomically, keys in the order given."""
-    text = yaml.safe_dump(_jsonable(data), sort_keys=False)
-    return _write_atomically(path, lambda tmp: Path(tmp).write_text(text))
+    return write_text(yaml.safe_dump(_jsonable(data), sort_keys=False), path)
 
 
 def read_dataset(path: str | os.PathLike) -> xr.Dataset:

@@ -182,8 +182,10 @@ def test_g_out_power_matches_the_state_evolution_output_term(channel):
 def test_make_channel_rejects_bad_names():
     with pytest.raises(ValueError, match="channel must be one of"):
         make_channel("relu")
-    with pytest.raises(ValueError, match="variant applies"):
+    with pytest.raises(ValueError, match="variant and teacher apply"):
         make_channel("softmax", T=2, variant="exact")
+    with pytest.raises(ValueError, match="teacher must be one of"):
+        make_channel("hardmax", teacher="symmetrised")
     with pytest.raises(ValueError, match="T = 2 only"):
         make_channel("hardmax", T=3)
 
@@ -367,3 +369,50 @@ def test_softmax_amp_at_the_authors_size_matches_or_beats_their_amp(T, x):
     ]
     assert np.mean([r.mse for r in runs]) < bound
     assert all(r.counts for r in runs)
+
+
+def test_the_authors_teacher_compares_h_aa_with_sqrt2_h_ab():
+    h = np.array([[[1.0, 0.8], [0.8, 1.2]]])  # 1 > 0.8 but 1 < sqrt(2) 0.8 = 1.13
+    natural = make_channel("hardmax").labels(h)[0]
+    authors = make_channel("hardmax", teacher="authors").labels(h)[0]
+    assert natural.tolist() == [[1, 0], [0, 1]]
+    assert authors.tolist() == [[0, 1], [0, 1]]
+
+
+@pytest.mark.parametrize("teacher", ["natural", "authors"])
+def test_hardmax_g_out_matches_its_teacher(teacher):
+    """E_y[d log Z_out / d omega] = 0 when y is drawn from the model g_out assumes: z ~
+    N(omega, V) labelled by the teacher (200 000 draws; each mean within 4 standard errors
+    of 0). With the other teacher's labels the means sit 15-20 standard errors away."""
+    rng = np.random.default_rng(3)
+    n, V, omega0 = 200_000, 0.7, np.array([0.3, -0.4, 0.1])
+    z = omega0 + np.sqrt(V) * rng.standard_normal((n, 3))
+    h = np.empty((n, 2, 2))
+    h[:, 0, 0], h[:, 1, 1] = z[:, 0], z[:, 2]
+    h[:, 0, 1] = h[:, 1, 0] = z[:, 1] / np.sqrt(2)
+    omega = np.broadcast_to(omega0, (n, 3))
+    other = {"natural": "authors", "authors": "natural"}[teacher]
+    channel = make_channel("hardmax", teacher=teacher)
+    for labels_from, ok in ((channel, True), (make_channel("hardmax", teacher=other), False)):
+        g = channel.g_out(labels_from.labels(h), omega, V)
+        z_scores = np.abs(g.mean(axis=0)) / (g.std(axis=0) / np.sqrt(n))
+        assert (z_scores.max() < 4) == ok, z_scores
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not AUTHORS.is_dir(), reason="the authors' AMP data (../shared) is absent")
+@pytest.mark.parametrize("rho, alpha", [(0.5, 0.536), (0.5, 1.58), (1.0, 0.312), (1.0, 2.27)])
+def test_published_amp_with_the_authors_teacher_reproduces_their_dots(rho, alpha):
+    """The published derivative with the authors' teacher at their size (d = 100, 16 seeds)
+    against their published dots (d = 100, 16 seeds, at their alpha grid): within 2
+    combined standard errors."""
+    published = pd.read_csv(AUTHORS / f"AMP_hardmax_rho={rho}.csv")
+    row = published.iloc[np.argmin(np.abs(published.alpha - alpha))]
+    channel = make_channel("hardmax", variant="published", teacher="authors")
+    settings = AmpSettings(max_iter=200)
+    errors = [
+        amp_run(channel, d=100, alpha=row.alpha, rho=rho, seed=s, settings=settings)[0].mse
+        for s in range(16)
+    ]
+    combined = np.hypot(np.std(errors, ddof=1), row.mmse_std) / 4
+    assert abs(np.mean(errors) - row.mmse) <= 2 * combined

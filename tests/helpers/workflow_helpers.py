@@ -116,8 +116,23 @@ def expected_counts(cfg: dict) -> dict[str, int]:
         "bayes_hardmax": 1,
         "bayes_hardmax_published": 1,
         "bayes_softmax": 1,
+        "bayes_validation": int(
+            "amp" in hm or "amp" in sm or "gd" in sm or "bayes_finite_size" in cfg["figures"]
+        ),
         "all": 1,
     }
+    if "bayes_finite_size" in cfg["figures"]:  # its runs share no file with the other figures
+        fs = cfg["bayes"]["finite_size"]
+        blocks = _seed_jobs(fs) * len(fs["d"])
+        counts["bayes_amp_hardmax"] += len(fs["hardmax_alpha"]) * blocks
+        counts["bayes_amp_softmax"] += len(fs["softmax_x"]) * blocks
+        counts["bayes_gd_softmax"] += len(fs["gd"]["x"]) * len(fs["gd"]["d"]) * fs["gd"]["draws"]
+        counts["bayes_finite_size"] = 1
+        counts["gather"] += 1
+    if "bayes_phase_diagram" in cfg["figures"]:
+        counts["bayes_phase_row"] = 2 * _log_points(cfg["bayes"]["phase_diagram"]["rho"])
+        counts["bayes_phase_diagram"] = 1
+        counts["gather"] += 1
     if "erm" in cfg:
         counts |= erm_counts(cfg["erm"])
         counts["gather"] += len(ERM_FIGURES)

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import xarray as xr
@@ -15,6 +16,9 @@ import yaml
 from scipy.integrate import trapezoid
 from workflow_helpers import copy_workflow, expected_counts, load_config, snakemake
 
+from aim.core.io import read_dataset
+from aim.core.jobs import resolve
+from aim.core.plotting import apply_rules, covered_points
 from aim.figures import REGISTRY
 
 FIGURES = tuple(REGISTRY)  # every registered figure: all of them are in the test config
@@ -39,10 +43,17 @@ def test_tiny_run_produces_figures_and_datasets(tiny_run):
         r
         for r in counts
         if r.startswith(
-            ("bayes_theory", "bayes_amp", "bayes_gd", "erm_theory", "erm_gd", "erm_spectrum")
+            (
+                "bayes_theory",
+                "bayes_amp",
+                "bayes_gd",
+                "erm_theory",
+                "erm_gd",
+                "erm_spectrum",
+            )
         )
         or r in ("deep_se", "deep_threshold_curve", "deep_gamp", "deep_sgd", "deep_trec")
-        or r == "erm_bayes_mmse"
+        or r in ("erm_bayes_mmse", "bayes_phase_row")
     ]
     assert len(files) == sum(counts[r] for r in simulations_and_theory) + counts["gather"]
     for path in files:
@@ -71,6 +82,16 @@ def test_tiny_run_produces_figures_and_datasets(tiny_run):
                 or ("step" in ds.coords and "loss" in ds)
                 or "record_epoch" in ds.coords
             )
+
+
+def test_no_legend_of_any_figure_covers_data(tiny_run):
+    """The shared style's rule, on every figure of every paper as the pipeline draws it."""
+    for fig_id, figure in REGISTRY.items():
+        path = tiny_run / f"results/{figure.paper}/aggregated/{fig_id}.nc"
+        fig = resolve(figure.plot)(read_dataset(path))
+        apply_rules(fig)
+        assert covered_points(fig) == {}, fig_id
+        plt.close(fig)
 
 
 def test_tiny_run_numbers_match_the_library(tiny_run):
@@ -161,7 +182,8 @@ def test_tiny_run_gathers_erm_runs(tiny_run):
 
 def test_tiny_run_gathers_amp_seeds(tiny_run):
     """Mean, std and count in the aggregate equal those of the per-block AMP datasets."""
-    runs = sorted((tiny_run / "results/bayes/amp").glob("hardmax_exact_*.nc"))
+    amp = tiny_run / "results/bayes/amp"
+    runs = sorted(amp.glob("hardmax_exact_natural_T2_rho0.5_alpha0.6_d30_*.nc"))
     errors = []
     for path in runs:
         with xr.open_dataset(path) as run:
@@ -179,7 +201,7 @@ def test_tiny_run_gathers_amp_seeds(tiny_run):
 
 
 def test_tiny_run_gathers_gd_draws(tiny_run):
-    runs = sorted((tiny_run / "results/bayes/gd").glob("*.nc"))
+    runs = sorted((tiny_run / "results/bayes/gd").glob("softmax_T2_rho0.5_alpha0.1_d16_*.nc"))
     single, averaged = [], []
     for path in runs:
         with xr.open_dataset(path) as run:
@@ -197,7 +219,7 @@ def test_killed_job_leaves_no_result_and_the_next_run_completes(tmp_path):
     """SIGKILL to the whole run while an AMP job iterates: no dataset (or temporary file)
     appears, and after `--unlock` the next run finishes the job."""
     root = copy_workflow(tmp_path / "run")
-    target = "results/bayes/amp/hardmax_published_T2_rho0.5_alpha0.6_d200_seeds0-0.nc"  # ~5 s
+    target = "results/bayes/amp/hardmax_published_authors_T2_rho0.5_alpha0.6_d200_seeds0-0.nc"
     cmd = [sys.executable, "-m", "snakemake", target, "--cores", "1"]
     run = subprocess.Popen(
         [*cmd, "--configfile", "config/test.yaml"],
@@ -259,7 +281,9 @@ def test_caption_without_simulations_says_nothing_of_them(tmp_path):
         section.pop("amp", None)
         section.pop("gd", None)
     cfg.pop("deep")  # GAMP and SGD are not optional there
-    cfg["figures"] = [f for f in cfg["figures"] if not f.startswith("deep_")]
+    cfg["figures"] = [
+        f for f in cfg["figures"] if not f.startswith("deep_") and f != "bayes_finite_size"
+    ]
     (root / "config/theory.yaml").write_text(yaml.safe_dump(cfg))
     snakemake("--configfile", "config/theory.yaml", cwd=root)
     report = root / "report.html"

@@ -40,6 +40,26 @@ rule bayes_theory_softmax:
         "../scripts/bayes/theory_softmax.py"
 
 
+rule bayes_phase_row:
+    output:
+        bayes.PHASE_ROW,
+    log:
+        bayes.log_of(bayes.PHASE_ROW),
+    conda:
+        "../../envs/aim.yaml"
+    resources:
+        mem_mb=light_memory,
+        runtime=light_runtime,
+    params:
+        channel=lambda w: w.channel,
+        rho=lambda w: float(w.rho),
+        grid=lambda w: canonical(BAYES["phase_diagram"][f"{w.channel}_grid"]),
+        solver=canonical(BAYES["solver"]),
+        code=code_of("bayes/phase_row.py"),
+    script:
+        "../scripts/bayes/phase_row.py"
+
+
 rule bayes_amp_hardmax:
     output:
         bayes.AMP_HARDMAX,
@@ -110,3 +130,26 @@ rule bayes_gd_softmax:
         code=code_of("bayes/gd.py"),
     script:
         "../scripts/bayes/gd.py"
+
+
+rule bayes_validation:
+    input:
+        bayes.validation_inputs(BAYES, config["figures"]),
+    output:
+        csv=bayes.VALIDATION_CSV,
+        html=report(
+            bayes.VALIDATION_HTML,
+            caption="../report/bayes_validation.rst",
+            category="bayes",
+        ),
+    log:
+        bayes.log_of(bayes.VALIDATION_CSV),
+    conda:
+        "../../envs/aim.yaml"
+    resources:
+        mem_mb=light_memory,
+        runtime=light_runtime,
+    params:
+        code=code_of("bayes/validation.py"),
+    script:
+        "../scripts/bayes/validation.py"

@@ -4,6 +4,8 @@ from aim.bayes import costs
 from aim.bayes import targets as bayes
 
 BAYES = config["bayes"]
+if bayes.validation_inputs(BAYES, config["figures"]):
+    EXTRA_TARGETS += [bayes.VALIDATION_CSV, bayes.VALIDATION_HTML]
 try:
     bayes.check_section(
         BAYES, limits=config["limits"], job_sizes=workflow.is_main_process
@@ -25,7 +27,7 @@ def bayes_amp_runtime(channel):
             alpha=float(wildcards.alpha),
             d=int(wildcards.d),
             T=int(wildcards.get("T", 2)),
-            iterations=BAYES[channel]["amp"]["max_iter"]
+            iterations=BAYES[channel].get("amp", {}).get("max_iter", 100)
             * len(bayes.seed_range(wildcards.seeds)),
         )
         return minutes(seconds, attempt)

@@ -65,6 +65,7 @@ check_figures(config["figures"])
 # code's content enters the fingerprints).
 ROOT = Path(workflow.basedir)
 EFFECTIVE_CONFIG = "results/effective_config.yaml"
+EXTRA_TARGETS = []  # products beside the figures (a wing adds its own)
 
 
 wildcard_constraints:
@@ -73,6 +74,8 @@ wildcard_constraints:
     rho=r"[0-9][0-9.e+-]*|inf",
     T=r"[0-9]+",
     variant="exact|published",
+    teacher="natural|authors",
+    channel="softmax|hardmax",
     alpha=r"[0-9][0-9.e+-]*",
     d=r"[0-9]+",
     seeds=r"[0-9]+-[0-9]+",

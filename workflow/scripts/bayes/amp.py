@@ -15,6 +15,7 @@ ds = amp_dataset(
     seeds=p.seeds,
     settings=p.settings,
     variant=getattr(snakemake.wildcards, "variant", None),  # noqa: F821
+    teacher=getattr(snakemake.wildcards, "teacher", None),  # noqa: F821
     progress=True,
 )
 for seed, mse, its, ok in zip(
