@@ -333,7 +333,7 @@ def _fit(d, mean, standard_error):
     """The extrapolation, or None where fewer than three sizes have a mean and an error
     (the figure then shows the points without a fit, and fit_dof is -1)."""
     try:
-        return extrapolate(d, mean, standard_error)
+        return extrapolate(d=d, mean=mean, standard_error=standard_error)
     except ValueError:
         return None
 

@@ -102,19 +102,10 @@ def _marker_key(ds: xr.Dataset, colour: str = "0.3") -> list[Line2D]:
             Line2D([], [], ls="none", marker="x", color=colour, label="GD, students averaged"),
         ]
     if "amp_mse_mean" in ds:
-        keys += [
-            Line2D([], [], ls="none", marker="o", ms=2.6, color=colour, label="AMP"),
-            Line2D(
-                [],
-                [],
-                ls="none",
-                marker="o",
-                ms=2.6,
-                mfc="white",
-                mec=colour,
-                label="AMP, iteration cap",
-            ),
-        ]
+        keys.append(Line2D([], [], ls="none", marker="o", ms=2.6, color=colour, label="AMP"))
+        if (ds.amp_converged < 1).any():
+            hollow = {"ls": "none", "marker": "o", "ms": 2.6, "mfc": "white", "mec": colour}
+            keys.append(Line2D([], [], **hollow, label="AMP, iteration cap"))
     lost = sum(int(ds[v].sum()) for v in ("amp_left_out", "gd_diverged") if v in ds)
     if lost:
         keys.append(

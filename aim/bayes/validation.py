@@ -27,10 +27,12 @@ COLUMNS = (
     "allowance",
     "within_allowance",
 )
-# A finite-size allowance for Bayes-optimal AMP: the offsets measured by bayes_finite_size
-# (rho = 0.5, d = 25..200) are b / d with b / SE = 1.4 (softmax x = 0.4) to 5.2 (hardmax
-# alpha = 1.5), i.e. at most 2.6 SE / r in the rank r = rho d; 3 SE / r covers them.
-ALLOWANCE_PER_RANK = 3.0
+# A finite-size allowance for Bayes-optimal AMP, from the offsets that bayes_finite_size
+# measures (rho = 0.5, d = 25..200, fits a + b / d): b / SE = 1.4 (softmax x = 0.4), 3.8 and
+# 5.2 (hardmax alpha = 0.6, 1.5) and 10.4 (softmax x = 0.7, near perfect recovery), i.e. up
+# to 5.2 SE / r in the rank r = rho d; 6 SE / r covers them. Where SE = 0 (past perfect
+# recovery) it is 0: AMP's O(1/d^2) residue there is reported, not excused.
+ALLOWANCE_PER_RANK = 6.0
 
 
 def _rows(figure: str, method: str, variables: dict, *, key: str, axis: str) -> pd.DataFrame:

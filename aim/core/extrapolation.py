@@ -50,7 +50,7 @@ class Extrapolation:
         return fit - half, fit + half
 
 
-def extrapolate(d, mean, standard_error, *, level: float = 0.95) -> Extrapolation:
+def extrapolate(*, d, mean, standard_error, level: float = 0.95) -> Extrapolation:
     """Weighted least-squares fit of mean = a + b / d over the points with a finite mean
     and a positive standard error (at least three: the interval needs a degree of freedom)."""
     d, mean, sem = (np.asarray(v, float) for v in (d, mean, standard_error))

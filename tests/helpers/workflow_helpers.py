@@ -94,6 +94,19 @@ def _gd_jobs(gd: dict) -> int:
     return points * gd["draws"]
 
 
+def _blocks(amp: dict) -> set[tuple[int, int]]:
+    per_job = amp.get("seeds_per_job", 4)
+    return {(lo, min(lo + per_job, amp["seeds"]) - 1) for lo in range(0, amp["seeds"], per_job)}
+
+
+def _shared_hardmax(hm: dict, fs: dict) -> int:
+    """Finite-size hardmax runs that are also exact-figure runs (same alpha, d and seeds)."""
+    if "amp" not in hm or hm["amp"]["d"] not in fs["d"] or fs["rho"] not in hm["rho"]:
+        return 0
+    alphas = set(hm["amp"]["alpha"]) & set(fs["hardmax_alpha"])
+    return len(alphas) * len(_blocks(hm["amp"]) & _blocks(fs))
+
+
 def expected_counts(cfg: dict) -> dict[str, int]:
     """Jobs per rule that a config asks for, derived from the config alone."""
     hm, sm = cfg["bayes"]["hardmax"], cfg["bayes"]["softmax"]
@@ -121,12 +134,15 @@ def expected_counts(cfg: dict) -> dict[str, int]:
         ),
         "all": 1,
     }
-    if "bayes_finite_size" in cfg["figures"]:  # its runs share no file with the other figures
+    if "bayes_finite_size" in cfg["figures"]:
         fs = cfg["bayes"]["finite_size"]
         blocks = _seed_jobs(fs) * len(fs["d"])
-        counts["bayes_amp_hardmax"] += len(fs["hardmax_alpha"]) * blocks
+        counts["bayes_amp_hardmax"] += len(fs["hardmax_alpha"]) * blocks - _shared_hardmax(hm, fs)
         counts["bayes_amp_softmax"] += len(fs["softmax_x"]) * blocks
-        counts["bayes_gd_softmax"] += len(fs["gd"]["x"]) * len(fs["gd"]["d"]) * fs["gd"]["draws"]
+        if "gd" in sm:  # the finite-size GD runs take their settings from softmax.gd
+            counts["bayes_gd_softmax"] += (
+                len(fs["gd"]["x"]) * len(fs["gd"]["d"]) * fs["gd"]["draws"]
+            )
         counts["bayes_finite_size"] = 1
         counts["gather"] += 1
     if "bayes_phase_diagram" in cfg["figures"]:

@@ -15,9 +15,10 @@ def test_dry_run_job_counts(configfile, tmp_path):
 
 
 def test_paper_config_inherits_nothing_from_the_default(tmp_path):
-    """paper.yaml has no gd.x_max: all 5 T x 32 alpha x 16 draws GD jobs, not 1,936."""
+    """paper.yaml has no gd.x_max: all 5 T x 32 alpha x 16 draws GD jobs, not 1,936 (and
+    the finite-size figure's 4 d x 16 draws)."""
     counts = job_counts(dry_run(REPO / "config/paper.yaml", tmp_path).stdout)
-    assert counts["bayes_gd_softmax"] == 5 * 32 * 16 == 2560
+    assert counts["bayes_gd_softmax"] == 5 * 32 * 16 + 4 * 16 == 2624
 
 
 def _write(tmp_path, cfg, name="config.yaml"):
@@ -37,6 +38,7 @@ def _write(tmp_path, cfg, name="config.yaml"):
 def test_a_config_without_a_simulation_section_plans_none_of_it(tmp_path, drop, absent):
     cfg = load_config("config/config.yaml")
     del cfg["bayes"][drop[0]][drop[1]]
+    cfg["figures"].remove("bayes_finite_size")  # its runs are simulations by nature
     counts = job_counts(dry_run(_write(tmp_path, cfg), tmp_path).stdout)
     assert absent not in counts
     assert counts == expected_counts(cfg)
