@@ -255,8 +255,6 @@ def phase_figure(*, softmax: list[xr.Dataset], hardmax: list[xr.Dataset]) -> xr.
     with_metadata(
         ds,
         THEORY_ATTRS
-        | AMP_POINT_ATTRS
-        | GD_POINT_ATTRS
         | {
             "softmax_mmse": ("softmax T = 2 Bayes-optimal error", "1"),
             "softmax_converged": ("softmax point solved", "1"),

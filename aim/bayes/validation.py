@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from aim.bayes.channels import x_per_alpha
 from aim.core.io import parameters, write_text
 
 COLUMNS = (
@@ -97,8 +98,8 @@ def softmax_rows(figure: str, ds: xr.Dataset) -> pd.DataFrame:
     if not parts:
         return pd.DataFrame(columns=COLUMNS)
     table = pd.concat(parts, ignore_index=True).rename(columns={"point": "x"})
-    T = table["T"]
-    return table.assign(rho=ds.attrs["rho_universal"], alpha=table["x"] / (T * T + T - 2))
+    per_alpha = table["T"].map(x_per_alpha)
+    return table.assign(rho=ds.attrs["rho_universal"], alpha=table["x"] / per_alpha)
 
 
 def finite_size_rows(figure: str, ds: xr.Dataset) -> pd.DataFrame:
@@ -117,7 +118,6 @@ def finite_size_rows(figure: str, ds: xr.Dataset) -> pd.DataFrame:
     rows = _rows(figure, "", variables, key="series", axis="d")
     extra = xr.Dataset(variables).to_dataframe().reset_index()
     extra = extra[(extra["count"] > 0) | (extra["flagged"] > 0)]
-    T = 2
     value = extra["point_value"].to_numpy()
     is_hardmax = (extra["method_kind"] == "hardmax").to_numpy()
     return (
@@ -125,9 +125,9 @@ def finite_size_rows(figure: str, ds: xr.Dataset) -> pd.DataFrame:
         .rename(columns={"point": "d"})
         .assign(
             method=[methods[k] for k in extra["method_kind"]],
-            T=T,
+            T=2,
             rho=float(parameters(ds)["rho"]),
-            alpha=np.where(is_hardmax, value, value / (T * T + T - 2)),
+            alpha=np.where(is_hardmax, value, value / x_per_alpha(2)),
         )
     )
 
@@ -145,7 +145,10 @@ def validation_table(aggregates: dict[str, xr.Dataset]) -> pd.DataFrame:
             figure, hardmax_rows
         )
         parts.append(rows(figure, ds))
-    table = pd.concat([p for p in parts if len(p)], ignore_index=True)
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.DataFrame(columns=COLUMNS)
+    table = pd.concat(parts, ignore_index=True)
     bayes_amp = table.method.isin(["AMP", "AMP (exact derivative)"])
     rank = np.maximum(np.round(table.rho * table.d.astype(float)), 1)
     table["allowance"] = np.where(bayes_amp, ALLOWANCE_PER_RANK * table.theory / rank, np.nan)

@@ -4,7 +4,8 @@ finished copy of the tiny run)."""
 from workflow_helpers import ERM_FIGURES, expected_counts, job_counts, load_config, snakemake
 
 TEST_COUNTS = expected_counts(load_config("config/test.yaml"))
-PLOTS = {"bayes_hardmax": 1, "bayes_hardmax_published": 1, "bayes_softmax": 1}
+SIMULATED = {"bayes_hardmax": 1, "bayes_hardmax_published": 1, "bayes_softmax": 1}
+PLOTS = {**SIMULATED, "bayes_phase_diagram": 1, "bayes_finite_size": 1}
 
 
 def _dry_run_counts(root):
@@ -41,8 +42,10 @@ def test_editing_amp_code_reruns_only_amp_and_what_reads_it(finished_copy):
     assert _dry_run_counts(finished_copy) == {
         "bayes_amp_hardmax": TEST_COUNTS["bayes_amp_hardmax"],
         "bayes_amp_softmax": TEST_COUNTS["bayes_amp_softmax"],
-        "gather": 3,
-        **PLOTS,
+        "gather": 4,
+        **SIMULATED,
+        "bayes_finite_size": 1,
+        "bayes_validation": 1,
         "all": 1,
     }
 
@@ -52,14 +55,16 @@ def test_editing_plotting_code_reruns_only_plots(finished_copy):
     assert _dry_run_counts(finished_copy) == {**PLOTS, "all": 1}
 
 
-def test_editing_training_code_reruns_only_gd_and_the_softmax_figure(finished_copy):
+def test_editing_training_code_reruns_only_gd_and_its_figures(finished_copy):
     _edit(
         finished_copy, "aim/core/training.py", "u = u / math.sqrt(d)", "u = u * (1 / math.sqrt(d))"
     )
     assert _dry_run_counts(finished_copy) == {
         "bayes_gd_softmax": TEST_COUNTS["bayes_gd_softmax"],
-        "gather": 1,
+        "gather": 2,
         "bayes_softmax": 1,
+        "bayes_finite_size": 1,
+        "bayes_validation": 1,
         "all": 1,
     }
 
@@ -75,9 +80,10 @@ def test_adding_an_alpha_point_runs_only_the_new_jobs(finished_copy):
         "gather": 2,
         "bayes_hardmax": 1,
         "bayes_hardmax_published": 1,
+        "bayes_validation": 1,
         "all": 1,
     }
-    assert "hardmax_exact_T2_rho0.5_alpha1.2_d30_seeds0-1.nc" in out
+    assert "hardmax_exact_natural_T2_rho0.5_alpha1.2_d30_seeds0-1.nc" in out
 
 
 def test_editing_erm_training_reruns_only_the_erm_runs_and_their_figures(finished_copy):
