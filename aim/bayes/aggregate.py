@@ -143,9 +143,11 @@ def hardmax_figure(
         ds["amp_theory"] = xr.concat(
             [
                 xr.DataArray(
-                    hardmax_state_evolution(
-                        alpha=ds.alpha_amp.values, rho=float(r), variant=variant, settings=settings
-                    ).mmse,
+                    _hardmax_se(
+                        ds.alpha_amp.values, rho=float(r), variant=variant, settings=settings
+                    )
+                    if (ds.amp_seeds.sel(rho=r) > 0).any() or (ds.amp_left_out.sel(rho=r) > 0).any()
+                    else np.full(ds.alpha_amp.size, np.nan),  # a row without AMP points
                     dims="alpha_amp",
                 )
                 for r in ds.rho
@@ -180,10 +182,20 @@ def hardmax_figure(
     return ds
 
 
+def _hardmax_se(alpha, *, rho: float, variant: str, settings: SolverSettings) -> np.ndarray:
+    """The hardmax SE error solved at the points alpha (not read off a curve)."""
+    return hardmax_state_evolution(alpha=alpha, rho=rho, variant=variant, settings=settings).mmse
+
+
+def _softmax_se(x, *, rho: float) -> np.ndarray:
+    """The softmax SE error solved at the points x = alpha (T^2 + T - 2), the same for
+    every T."""
+    alpha = np.asarray(x, float) / x_per_alpha(2)
+    return softmax_state_evolution(alpha=alpha, T=2, rho=rho).mmse
+
+
 def _softmax_at(x: xr.DataArray, rho: float) -> xr.DataArray:
-    """The softmax SE error at the points x (the same for every T), solved there."""
-    alpha = x.values / x_per_alpha(2)
-    return xr.DataArray(softmax_state_evolution(alpha=alpha, T=2, rho=rho).mmse, coords=x.coords)
+    return xr.DataArray(_softmax_se(x.values, rho=rho), coords=x.coords)
 
 
 def softmax_figure(
@@ -329,7 +341,7 @@ def _size_table(hardmax, softmax, gd) -> pd.DataFrame:
 
 def _fit(d, mean, standard_error):
     """The extrapolation, or None where fewer than three sizes have a mean and an error
-    (the figure then shows the points without a fit, and fit_dof is -1)."""
+    (the figure then shows the points without a fit; its fit_* values are NaN)."""
     try:
         return extrapolate(d=d, mean=mean, standard_error=standard_error)
     except ValueError:
@@ -339,8 +351,8 @@ def _fit(d, mean, standard_error):
 def _series_theory(kind: str, value: float, *, rho: float, settings: SolverSettings) -> float:
     """The SE error a series tends to as d -> infinity."""
     if kind == "hardmax":
-        return float(hardmax_state_evolution(alpha=[value], rho=rho, settings=settings).mmse[0])
-    return float(softmax_state_evolution(alpha=[value / x_per_alpha(2)], T=2, rho=rho).mmse[0])
+        return float(_hardmax_se([value], rho=rho, variant="exact", settings=settings)[0])
+    return float(_softmax_se([value], rho=rho)[0])
 
 
 def finite_size_figure(
@@ -383,14 +395,13 @@ def finite_size_figure(
     ds["theory"] = ("series", theory)
     for name in ("intercept", "slope", "ci_low", "ci_high", "chi2_per_dof"):
         ds[f"fit_{name}"] = ("series", [getattr(f, name, np.nan) for f in fits])
-    nan = np.full((2, 2), np.nan)
     ds["fit_covariance"] = (
         ("series", "i", "j"),
-        np.stack([nan if f is None else f.covariance for f in fits]),
+        np.stack([np.full((2, 2), np.nan) if f is None else f.covariance for f in fits]),
     )
-    ds["fit_dof"] = (
-        "series",
-        np.array([-1 if f is None else len(f.residuals) - 2 for f in fits], np.int32),
+    ds["fit_residual"] = (
+        ("series", "d"),
+        np.stack([np.full(ds.d.size, np.nan) if f is None else f.residuals for f in fits]),
     )
     ds["theory_in_ci"] = (
         "series",

@@ -295,7 +295,7 @@ def plot_finite_size(ds: xr.Dataset) -> plt.Figure:
         line = np.linspace(0, inverse_d.max() * 1.05, 50)
         for ax, series in zip(axes[0], ds.series.values):
             one = ds.sel(series=series)
-            if int(one.fit_dof) > 0:
+            if np.isfinite(float(one.fit_intercept)):
                 fit = Extrapolation.from_dataset(one)
                 low, high = fit.band(line)
                 ax.fill_between(line, low, high, color="#5fa8d3", alpha=0.3, lw=0)

@@ -14,7 +14,8 @@ class Extrapolation:
     """The fit y = intercept + slope / d: the intercept is the d -> infinity value, with a
     two-sided `level` confidence interval (Student t on the points' degrees of freedom; the
     covariance is scaled up by chi^2 / dof when the points scatter more than their standard
-    errors say, never down). residuals are (y - fit) / standard error, per point used."""
+    errors say, never down). residuals are (y - fit) / standard error at each given size
+    (NaN where a size had no mean or error and was not used)."""
 
     intercept: float
     slope: float
@@ -24,16 +25,21 @@ class Extrapolation:
     residuals: np.ndarray
     covariance: np.ndarray
 
+    @property
+    def dof(self) -> int:
+        """Degrees of freedom: sizes used - 2."""
+        return int(np.isfinite(self.residuals).sum()) - 2
+
     @classmethod
     def from_dataset(cls, ds) -> Extrapolation:
-        """The fit stored in a dataset's fit_* variables (residuals are not stored)."""
+        """The fit stored in a dataset's fit_* variables."""
         return cls(
             intercept=float(ds.fit_intercept),
             slope=float(ds.fit_slope),
             ci_low=float(ds.fit_ci_low),
             ci_high=float(ds.fit_ci_high),
             chi2_per_dof=float(ds.fit_chi2_per_dof),
-            residuals=np.full(int(ds.fit_dof) + 2, np.nan),
+            residuals=np.asarray(ds.fit_residual, float),
             covariance=np.asarray(ds.fit_covariance),
         )
 
@@ -44,8 +50,7 @@ class Extrapolation:
         """Confidence band of the fitted line at the given 1/d."""
         basis = np.column_stack([np.ones_like(inverse_d), inverse_d])
         half = np.sqrt(np.einsum("ij,jk,ik->i", basis, self.covariance, basis))
-        dof = len(self.residuals) - 2
-        half = half * stats.t.ppf(0.5 + level / 2, dof)
+        half = half * stats.t.ppf(0.5 + level / 2, self.dof)
         fit = self.predict(inverse_d)
         return fit - half, fit + half
 
@@ -62,9 +67,10 @@ def extrapolate(*, d, mean, standard_error, level: float = 0.95) -> Extrapolatio
     normal = basis.T @ (w[:, None] * basis)
     covariance = np.linalg.inv(normal)
     intercept, slope = covariance @ (basis.T @ (w * y))
-    residuals = (y - intercept - slope * x) / sem[use]
+    residuals = np.full(d.shape, np.nan)
+    residuals[use] = (y - intercept - slope * x) / sem[use]
     dof = len(y) - 2
-    chi2_per_dof = float(residuals @ residuals / dof)
+    chi2_per_dof = float(np.nansum(residuals**2) / dof)
     covariance = covariance * max(1.0, chi2_per_dof)
     half = stats.t.ppf(0.5 + level / 2, dof) * np.sqrt(covariance[0, 0])
     return Extrapolation(

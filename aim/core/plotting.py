@@ -20,7 +20,6 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import seaborn as sns  # noqa: E402
-import xarray as xr  # noqa: E402
 from matplotlib.collections import LineCollection, PathCollection  # noqa: E402
 from matplotlib.container import ErrorbarContainer  # noqa: E402
 
@@ -64,11 +63,6 @@ def mark_left_out(ax, x, y, some, every) -> None:
     edge = ax.get_xaxis_transform()  # x in data, y in axes fraction
     (lost,) = ax.plot(x[every], np.ones(every.sum()), "v", ms=4, transform=edge, **red)
     lost.set(clip_on=False, in_layout=False)  # on the frame, outside the layout's sums
-
-
-def listed(ds: xr.Dataset, attr: str) -> str:
-    """A dataset attribute holding one value or a list, as 'a, b, c'."""
-    return ", ".join(map(str, np.atleast_1d(ds.attrs[attr])))
 
 
 def _plotted_points(ax: plt.Axes, step_px: float = 2.0) -> np.ndarray:
@@ -141,12 +135,13 @@ def _move_covering_legends(fig: plt.Figure) -> None:
     if not covered_points(fig):
         return
     renderer = fig.canvas.get_renderer()
+    points = [p for p in map(_plotted_points, fig.axes) if len(p)]
     for ax in fig.axes:
         legend = ax.get_legend()
         if legend is None:
             continue
         box = legend.get_window_extent(renderer)
-        if any(box.count_contains(p) for p in map(_plotted_points, fig.axes) if len(p)):
+        if any(box.count_contains(p) for p in points):
             legend.set_loc("center left")
             legend.set_bbox_to_anchor((1.02, 0.5), transform=ax.transAxes)
     if covered_points(fig):

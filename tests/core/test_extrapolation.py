@@ -47,3 +47,11 @@ def test_the_interval_covers_the_truth_about_95_percent_of_the_time():
 def test_too_few_sizes_is_an_error():
     with pytest.raises(ValueError, match="at least 3 sizes"):
         extrapolate(d=[25, 50, 100], mean=[0.5, 0.4, np.nan], standard_error=[0.01, 0.01, 0.01])
+
+
+def test_a_size_without_a_mean_is_left_out_and_its_residual_is_nan():
+    mean = 0.3 + 2.0 / D
+    mean[1] = np.nan
+    fit = extrapolate(d=D, mean=mean, standard_error=np.full(5, 0.01))
+    assert np.isnan(fit.residuals[1]) and np.allclose(np.delete(fit.residuals, 1), 0, atol=1e-9)
+    assert fit.dof == 2 and fit.intercept == pytest.approx(0.3, abs=1e-12)
