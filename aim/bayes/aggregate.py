@@ -23,7 +23,7 @@ from aim.bayes.vocabulary import (
     THEORY_ATTRS,
 )
 from aim.core.extrapolation import extrapolate
-from aim.core.io import annotate, parameters, with_metadata
+from aim.core.io import annotate, parameters, solver_settings, with_metadata
 
 VARIANT_NOTES = {
     "exact": "exact derivative of the hardmax likelihood: the Bayes-optimal error",
@@ -73,6 +73,8 @@ def amp_points(runs: list[xr.Dataset], key: str, axis: str) -> xr.Dataset:
     teachers = sorted({ds.attrs["teacher"] for ds in runs if "teacher" in ds.attrs})
     if teachers:
         out.attrs["amp_teacher"] = teachers
+    starts = {solver_settings(ds).get("damping_start", "auto") for ds in runs}
+    out.attrs["amp_damping_start"] = sorted(starts)
     return with_metadata(out, THEORY_ATTRS | AMP_POINT_ATTRS)
 
 

@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from aim.bayes import CHANNELS, TEACHERS, VARIANTS, costs
-from aim.bayes.amp import AmpSettings
+from aim.bayes.amp import DAMPING_STARTS, AmpSettings
 from aim.core.cli import UsageError, check_settings
 from aim.core.fixed_point import SolverSettings
 from aim.core.tokens import rank, sample_count
@@ -70,6 +70,13 @@ def add_commands(sub) -> None:
     amp.add_argument("--damping", type=float, default=0.5)
     amp.add_argument("--tol", type=float, default=1e-5)
     amp.add_argument("--max-iter", type=int, default=100)
+    amp.add_argument(
+        "--damping-start",
+        choices=DAMPING_STARTS,
+        default="auto",
+        help="auto: the channel's rule (softmax from the 2nd iteration, hardmax once a step "
+        "grows); second: from the 2nd iteration (the published figure's AMP)",
+    )
     gd = sub.add_parser("gd", help="K students trained by full-batch Adam (softmax channel)")
     gd.add_argument("--T", type=int, default=2, help="tokens per sequence (default 2)")
     gd.add_argument("--rho", type=float, required=True, help="width ratio r/d")
@@ -278,7 +285,12 @@ def run_amp(args: argparse.Namespace) -> dict:
     from aim.bayes.state_evolution import hardmax_state_evolution, softmax_state_evolution
 
     channel = make_channel(args.channel, T=args.T, variant=args.variant, teacher=args.teacher)
-    settings = AmpSettings(damping=args.damping, tol=args.tol, max_iter=args.max_iter)
+    settings = AmpSettings(
+        damping=args.damping,
+        tol=args.tol,
+        max_iter=args.max_iter,
+        damping_start=args.damping_start,
+    )
     result, n = amp_run(
         channel, d=args.d, alpha=args.alpha, rho=args.rho, seed=args.seed, settings=settings
     )

@@ -85,10 +85,14 @@ def seed_range(block: str) -> list[int]:
     return list(range(first, last + 1))
 
 
-def amp_settings(amp: dict) -> dict:
-    """The solver settings of an `amp` section (damping, tol, max_iter, window, drift_tol)."""
+def amp_settings(amp: dict, *, variant: str | None = None) -> dict:
+    """The solver settings of an `amp` section (damping, tol, max_iter, window, drift_tol);
+    the published hardmax figure adds its damping onset (`published_damping_start`)."""
     keys = ("damping", "tol", "max_iter", "window", "drift_tol")
-    return {key: amp[key] for key in keys if key in amp}
+    settings = {key: amp[key] for key in keys if key in amp}
+    if variant == "published":
+        settings["damping_start"] = amp.get("published_damping_start", "second")
+    return settings
 
 
 def amp_teacher(amp: dict, *, variant: str) -> str:

@@ -227,3 +227,8 @@ def summary_values(path: str | os.PathLike) -> dict:
 def parameters(ds: xr.Dataset) -> dict:
     """The job parameters a dataset was computed with."""
     return json.loads(ds.attrs["provenance_parameters"])
+
+
+def solver_settings(ds: xr.Dataset) -> dict:
+    """The solver settings a dataset was computed with."""
+    return json.loads(ds.attrs.get("provenance_solver", "{}"))

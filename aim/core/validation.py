@@ -55,6 +55,13 @@ def integer(value, *, name: str, lo: int | None = None, hi: int | None = None) -
     return int(value)
 
 
+def choice(value, *, name: str, options: tuple[str, ...]) -> str:
+    """value, if it is one of options."""
+    if value not in options:
+        raise InputError(f"{name}: must be one of {', '.join(options)}, got {value!r}")
+    return value
+
+
 def seed(value, *, name: str = "seed") -> int:
     return integer(value, name=name, lo=0, hi=MAX_SEED)
 

@@ -14,6 +14,7 @@ from aim.bayes.amp import AmpSettings, DenseSensing, TokenSensing, consistent, g
 from aim.bayes.amp_runs import amp_dataset, amp_run
 from aim.bayes.channels import Hardmax, Softmax, make_channel
 from aim.bayes.state_evolution import hardmax_state_evolution, softmax_state_evolution
+from aim.bayes.targets import amp_settings
 from aim.core.tokens import attention_indices, sample_problem, sample_teacher, sample_tokens, to_z
 
 RHO = 0.5
@@ -223,8 +224,36 @@ def test_amp_dataset_carries_seeds_traces_and_settings():
     assert '"seeds": [5, 6]' in ds.attrs["provenance_parameters"]
 
 
+def test_damping_from_the_second_iteration_overrides_the_hardmax_rule():
+    """Hardmax damps once a step grows; damping_start = second damps from the 2nd iteration:
+    the first steps agree to the bit, the second differs."""
+    channel = Hardmax(variant="published", teacher="authors")
+    teacher, x, y = sample_problem(channel, d=12, alpha=0.6, rho=RHO, seed=3)
+    steps = [
+        gamp_rie(
+            x,
+            y,
+            channel,
+            rho=RHO,
+            settings=AmpSettings(max_iter=3, damping_start=start),
+            teacher=teacher,
+            progress=False,
+        ).trace["step"]
+        for start in ("auto", "second")
+    ]
+    assert steps[0][0] == steps[1][0]
+    assert abs(steps[0][1] - steps[1][1]) > 1e-3 * steps[0][1]
+
+
+def test_only_the_published_figure_changes_the_damping_onset():
+    amp = {"max_iter": 50, "published_damping_start": "auto"}
+    assert amp_settings(amp, variant="exact") == {"max_iter": 50}
+    assert amp_settings(amp, variant="published") == {"max_iter": 50, "damping_start": "auto"}
+    assert amp_settings({}, variant="published") == {"damping_start": "second"}
+
+
 def test_settings_are_checked():
-    for bad in ({"damping": 1.0}, {"tol": 0.0}, {"max_iter": 0}):
+    for bad in ({"damping": 1.0}, {"tol": 0.0}, {"max_iter": 0}, {"damping_start": "first"}):
         with pytest.raises(ValueError):
             AmpSettings(**bad)
 
@@ -403,13 +432,13 @@ def test_hardmax_g_out_matches_its_teacher(teacher):
 @pytest.mark.skipif(not AUTHORS.is_dir(), reason="the authors' AMP data (../shared) is absent")
 @pytest.mark.parametrize("rho, alpha", [(0.5, 0.536), (0.5, 1.58), (1.0, 0.312), (1.0, 2.27)])
 def test_published_amp_with_the_authors_teacher_reproduces_their_dots(rho, alpha):
-    """The published derivative with the authors' teacher at their size (d = 100, 16 seeds)
-    against their published dots (d = 100, 16 seeds, at their alpha grid): within 2
-    combined standard errors."""
+    """The published derivative with the authors' teacher and the published figure's damping
+    onset at their size (d = 100, 16 seeds) against their published dots (d = 100, 16 seeds,
+    at their alpha grid): within 2 combined standard errors."""
     published = pd.read_csv(AUTHORS / f"AMP_hardmax_rho={rho}.csv")
     row = published.iloc[np.argmin(np.abs(published.alpha - alpha))]
     channel = make_channel("hardmax", variant="published", teacher="authors")
-    settings = AmpSettings(max_iter=200)
+    settings = AmpSettings(max_iter=200, damping_start="second")
     errors = [
         amp_run(channel, d=100, alpha=row.alpha, rho=rho, seed=s, settings=settings)[0].mse
         for s in range(16)

@@ -78,7 +78,9 @@ rule bayes_amp_hardmax:
         alpha=lambda w: float(w.alpha),
         d=lambda w: int(w.d),
         seeds=lambda w: bayes.seed_range(w.seeds),
-        settings=bayes.amp_settings(BAYES["hardmax"].get("amp", {})),
+        settings=lambda w: bayes.amp_settings(
+            BAYES["hardmax"].get("amp", {}), variant=w.variant
+        ),
         code=code_of("bayes/amp.py"),
     script:
         "../scripts/bayes/amp.py"
