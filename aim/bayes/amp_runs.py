@@ -91,7 +91,7 @@ def amp_dataset(
     ds = with_metadata(ds, AMP_RUN_ATTRS)
     label = channel if variant is None else f"{channel}, {variant}, {model.teacher} teacher"
     ds.attrs["channel"] = channel
-    ds.attrs["calibrated"] = int(variant != "published")
+    ds.attrs["calibrated"] = int(model.calibrated)
     if variant is not None:
         ds.attrs.update(variant=variant, teacher=model.teacher)
     annotate(

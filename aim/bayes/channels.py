@@ -33,6 +33,7 @@ class Softmax:
     T: int
     beta: float = 1.0
     scale_invariant = False  # y changes under S -> lambda S: the likelihood fixes the scale
+    calibrated = True  # g_out is the likelihood's: AMP's predicted error is the posterior's
 
     def __post_init__(self) -> None:
         if int(self.T) != self.T or self.T < 2:
@@ -267,6 +268,12 @@ class Hardmax:
         _check_variant(self.variant)
         if self.teacher not in TEACHERS:
             raise ValueError(f"teacher must be one of {TEACHERS}, got {self.teacher!r}")
+
+    @property
+    def calibrated(self) -> bool:
+        """Whether AMP's predicted error is the posterior's: not with the published
+        derivative, which is not the likelihood's."""
+        return self.variant == "exact"
 
     @property
     def off_weight(self) -> float:

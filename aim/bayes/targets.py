@@ -86,9 +86,10 @@ def seed_range(block: str) -> list[int]:
 
 
 def amp_settings(amp: dict, *, variant: str | None = None) -> dict:
-    """The solver settings of an `amp` section (damping, tol, max_iter, window, drift_tol);
-    the published hardmax figure adds its damping onset (`published_damping_start`)."""
-    keys = ("damping", "tol", "max_iter", "window", "drift_tol")
+    """The solver settings of an `amp` section (damping, tol, max_iter, window, drift_tol,
+    norm_bound); the published hardmax figure adds its damping onset
+    (`published_damping_start`)."""
+    keys = ("damping", "tol", "max_iter", "window", "drift_tol", "norm_bound")
     settings = {key: amp[key] for key in keys if key in amp}
     if variant == "published":
         settings["damping_start"] = amp.get("published_damping_start", "second")

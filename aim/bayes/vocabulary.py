@@ -36,6 +36,7 @@ AMP_RUN_ATTRS = {
     "trace_predicted_mse": ("predicted error mmse_S(Delta)", "1"),
     "trace_delta": ("effective noise Delta = 1 / q_hat of the RIE step", "1"),
     "trace_self_overlap": ("self-overlap ||S_hat||_F^2 / d (stationarity test)", "1"),
+    "trace_damping": ("damping of the accepted step (raised where a step overshot)", "1"),
 }
 
 
