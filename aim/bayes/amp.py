@@ -58,7 +58,8 @@ class AmpSettings(SolverSettings):
     whose step exceeds the previous one, which suppresses the later period-2 oscillation.
     `damping_start` overrides that rule: "second" damps every channel from the second
     iteration on (the authors' published hardmax AMP, which never settles, lands nearer
-    their dots so); "auto" keeps the channel's rule.
+    their dots at rho = 0.5 and 1 so, but far off at rho = 0.1); "auto" keeps the channel's
+    rule.
 
     Overshoot guard (softmax, damped steps): a posterior mean obeys Pythagoras,
     ||S_hat||^2 / d = E||S||^2 / d - mmse = 1 + rho - C_hat, so a step whose estimate is

@@ -92,7 +92,7 @@ def amp_settings(amp: dict, *, variant: str | None = None) -> dict:
     keys = ("damping", "tol", "max_iter", "window", "drift_tol", "norm_bound")
     settings = {key: amp[key] for key in keys if key in amp}
     if variant == "published":
-        settings["damping_start"] = amp.get("published_damping_start", "second")
+        settings["damping_start"] = amp.get("published_damping_start", "auto")
     return settings
 
 

@@ -242,42 +242,47 @@ class ChannelPosterior:
         return tuple(np.concatenate(p) for p in zip(*parts))
 
     def _local_block(self, omega, u, centre, extent, precision):
+        """The two sign branches share the free layers and flip z_L, so the quadratic form
+        splits into a part even in the sign and an odd part linear in z_L: one pass over the
+        nodes serves both branches."""
         k = len(u)
-        free = centre[:, None, :] + extent[:, None, :] * self.unit.reshape(1, len(self.unit), -1)
-        free = free.reshape(k, -1, self.layers - 1, TOKENS)
-        log_w = self.unit_log_weight + np.log(extent).sum(axis=1)[:, None]
+        flat_free = centre[:, None, :] + extent[:, None, :] * self.unit.reshape(
+            1, len(self.unit), -1
+        )
+        free = flat_free.reshape(k, -1, self.layers - 1, TOKENS)
         mix = mixing(free, skip=self.skip, beta=self.beta)
-        det = mix[..., 0, 0] * mix[..., 1, 1] - mix[..., 0, 1] * mix[..., 1, 0]
+        a, b, c, e = mix[..., 0, 0], mix[..., 0, 1], mix[..., 1, 0], mix[..., 1, 1]
+        det = a * e - b * c
         regular = np.abs(det) > 1e-12
         safe = np.where(regular, det, 1.0)
-        last = (
-            np.stack(
-                [
-                    mix[..., 1, 1] * u[:, None, 0] - mix[..., 0, 1] * u[:, None, 1],
-                    mix[..., 0, 0] * u[:, None, 1] - mix[..., 1, 0] * u[:, None, 0],
-                ],
-                axis=-1,
-            )
-            / safe[..., None]
+        u0, u1 = u[:, None, 0], u[:, None, 1]
+        last = np.stack([e * u0 - b * u1, a * u1 - c * u0], axis=-1) / safe[..., None]
+        log_w = self.unit_log_weight + np.log(extent).sum(axis=1)[:, None] - np.log(np.abs(safe))
+        log_w[~regular] = -np.inf
+        dev, om_last = free - omega[:, None, :-1], omega[:, None, -1]
+        p_free, p_cross, p_last = precision[:-1, :-1], precision[:-1, -1], precision[-1, -1]
+        towards = np.einsum("knsm,s->knm", dev, p_cross)
+        even = (
+            np.einsum("knsm,st,kntm->kn", dev, p_free, dev)
+            + p_last * np.sum(last**2 + om_last**2, axis=-1)
+            - 2 * np.sum(towards * om_last, axis=-1)
         )
-        log_w = np.where(regular, log_w - np.log(np.abs(safe)), -np.inf)
-        Z = np.concatenate(
-            [
-                np.concatenate([free, last[:, :, None, :]], axis=2),
-                np.concatenate([free, -last[:, :, None, :]], axis=2),
-            ],
+        odd = 2 * np.sum(last * (towards - p_last * om_last), axis=-1)
+        log_plus, log_minus = log_w - 0.5 * (even + odd), log_w - 0.5 * (even - odd)
+        top = np.maximum(log_plus.max(axis=1), log_minus.max(axis=1))[:, None]
+        w_plus, w_minus = np.exp(log_plus - top), np.exp(log_minus - top)
+        total = w_plus.sum(axis=1, keepdims=True) + w_minus.sum(axis=1, keepdims=True)
+        w_plus, w_minus = w_plus / total, w_minus / total
+        w_even, w_odd = w_plus + w_minus, w_plus - w_minus
+        mean = np.concatenate(
+            [np.einsum("kn,knf->kf", w_even, flat_free), np.einsum("kn,knm->km", w_odd, last)],
             axis=1,
         )
-        log_w = np.concatenate([log_w, log_w], axis=1)
-        dev = Z - omega[:, None]
-        log_w = log_w - 0.5 * np.sum(dev * (precision @ dev), axis=(2, 3))
-        log_w -= log_w.max(axis=1, keepdims=True)
-        w = np.exp(log_w)
-        w /= w.sum(axis=1, keepdims=True)
-        flat = Z.reshape(k, Z.shape[1], -1)
-        mean = np.matmul(w[:, None, :], flat)[:, 0]
-        sec = np.matmul((w[:, :, None] * flat).transpose(0, 2, 1), flat)
-        return mean, sec, 1.0 / np.sum(w * w, axis=1)
+        free_free = np.matmul((w_even[..., None] * flat_free).transpose(0, 2, 1), flat_free)
+        free_last = np.matmul((w_odd[..., None] * flat_free).transpose(0, 2, 1), last)
+        last_last = np.matmul((w_even[..., None] * last).transpose(0, 2, 1), last)
+        sec = np.block([[free_free, free_last], [free_last.transpose(0, 2, 1), last_last]])
+        return mean, sec, 1.0 / np.sum(w_plus**2 + w_minus**2, axis=1)
 
     def _block(self, omega, u, precision, node_features):
         w = self._log_weights(omega, u, precision, node_features)

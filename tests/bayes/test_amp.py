@@ -250,7 +250,7 @@ def test_only_the_published_figure_changes_the_damping_onset():
     amp = {"max_iter": 50, "published_damping_start": "auto"}
     assert amp_settings(amp, variant="exact") == {"max_iter": 50}
     assert amp_settings(amp, variant="published") == {"max_iter": 50, "damping_start": "auto"}
-    assert amp_settings({}, variant="published") == {"damping_start": "second"}
+    assert amp_settings({}, variant="published") == {"damping_start": "auto"}
 
 
 def test_settings_are_checked():
@@ -475,13 +475,13 @@ def test_hardmax_g_out_matches_its_teacher(teacher):
 @pytest.mark.skipif(not AUTHORS.is_dir(), reason="the authors' AMP data (../shared) is absent")
 @pytest.mark.parametrize("rho, alpha", [(0.5, 0.536), (0.5, 1.58), (1.0, 0.312), (1.0, 2.27)])
 def test_published_amp_with_the_authors_teacher_reproduces_their_dots(rho, alpha):
-    """The published derivative with the authors' teacher and the published figure's damping
-    onset at their size (d = 100, 16 seeds) against their published dots (d = 100, 16 seeds,
-    at their alpha grid): within 2 combined standard errors."""
+    """The published derivative with the authors' teacher at their size (d = 100, 16 seeds)
+    against their published dots (d = 100, 16 seeds, at their alpha grid): within 2
+    combined standard errors."""
     published = pd.read_csv(AUTHORS / f"AMP_hardmax_rho={rho}.csv")
     row = published.iloc[np.argmin(np.abs(published.alpha - alpha))]
     channel = make_channel("hardmax", variant="published", teacher="authors")
-    settings = AmpSettings(max_iter=200, damping_start="second")
+    settings = AmpSettings(max_iter=200)
     errors = [
         amp_run(channel, d=100, alpha=row.alpha, rho=rho, seed=s, settings=settings)[0].mse
         for s in range(16)
