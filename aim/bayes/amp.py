@@ -67,9 +67,9 @@ class AmpSettings(SolverSettings):
     from the semicircle the RIE assumes, and the RIE passes its outlying eigenvalues almost
     unshrunk). It is retried with half the step size 1 - damping; accepted steps let the
     step size grow back; a retry counts against max_iter. inf switches the guard off. Not
-    for hardmax, whose scale only the
-    prior restores: there more damping makes the error creep back (on the default grid the
-    guard fired in 5 of 320 runs and left 4 fewer consistent).
+    for hardmax, whose scale only the prior restores: there more damping makes the error
+    creep back (on the default grid the guard fired in 5 of 320 runs and left 4 fewer
+    consistent).
 
     Converged: the step fell below tol, or the iterate is stationary up to its own
     fluctuations. At finite d a run can settle into a small limit cycle around its fixed

@@ -75,7 +75,7 @@ def add_commands(sub) -> None:
         choices=DAMPING_STARTS,
         default="auto",
         help="auto: the channel's rule (softmax from the 2nd iteration, hardmax once a step "
-        "grows); second: from the 2nd iteration (the published figure's AMP)",
+        "grows); second: every channel from the 2nd iteration",
     )
     gd = sub.add_parser("gd", help="K students trained by full-batch Adam (softmax channel)")
     gd.add_argument("--T", type=int, default=2, help="tokens per sequence (default 2)")
