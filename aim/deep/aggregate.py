@@ -57,7 +57,8 @@ def _finish(ds: xr.Dataset, title: str, parameters: dict) -> xr.Dataset:
 
 
 def _se_part(se: xr.Dataset) -> xr.Dataset:
-    keep = ["Q", "gen_error", "gen_error_last_layer", "converged", "recovered", "gen_error_null"]
+    keep = ["Q", "gen_error", "gen_error_last_layer", "converged", "recovered", "noise_limited"]
+    keep += ["map_error", "gen_error_null"]
     return se[keep].drop_vars(["layers", "skip"], errors="ignore")
 
 

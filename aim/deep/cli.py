@@ -178,6 +178,8 @@ def run_se(args: argparse.Namespace) -> dict:
         "recovered": point.recovered,
         "iterations": point.iterations,
         "remaining": point.remaining,
+        "noise_limited": point.noise_limited,
+        "map_error": point.map_error,
         "min_effective_nodes": point.min_effective_nodes,
         "start": settings.start,
         "log2_outer": args.log2_outer,

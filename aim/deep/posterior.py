@@ -18,10 +18,11 @@ import numpy as np
 from scipy.stats import norm, qmc
 
 from aim.core.validation import integer, number
-from aim.deep.channel import TOKENS, mixing
+from aim.deep.channel import TOKENS, mixing, mixing_entries
 
 NODE_SEED = 20250200  # fixed scramble of the importance nodes: the integral is deterministic
 CHUNK_ELEMENTS = 4_000_000  # (outer points x nodes) per block: ~32 MB of weights
+PRIOR_EXTENT = 6.0  # a zoom reaches at most this many prior standard deviations of a free layer
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -197,10 +198,13 @@ class ChannelPosterior:
 
         Outer points whose posterior sits on fewer than min_effective nodes are integrated
         again on nodes zoomed onto it (centre: its free-layer mean; extent: 6 posterior
-        standard deviations, at least two node spacings of the level before), up to
-        zoom_levels times; a zoom is kept where it raises the effective number of nodes.
+        standard deviations, at least two node spacings of the level before, at most
+        PRIOR_EXTENT prior standard deviations: where the prior is narrow, a coarse level's
+        few nodes overstate the posterior's spread), up to zoom_levels times; a zoom is kept
+        where it raises the effective number of nodes.
         """
         precision = np.linalg.inv(covariance)
+        prior_sd = np.repeat(np.sqrt(np.diag(covariance)[:-1]), TOKENS)
         features = self._node_features(precision)
         size = max(1, CHUNK_ELEMENTS // self.nodes)
         parts = [
@@ -219,6 +223,7 @@ class ChannelPosterior:
             centre = mean[low].reshape(len(low), -1)[:, :n_free]
             variance = np.diagonal(sec[low], axis1=1, axis2=2)[:, :n_free] - centre**2
             extent = np.maximum(6 * np.sqrt(np.maximum(variance, 0)), 2 * spacing[low, None])
+            extent = np.minimum(extent, PRIOR_EXTENT * prior_sd)
             if self.layers > 2:
                 extent = extent / 3  # a Gaussian proposal's scale, not a box's half-width
             z_mean, z_sec, z_ess = self._local(omega[low], u[low], precision, centre, extent)
@@ -250,8 +255,7 @@ class ChannelPosterior:
             1, len(self.unit), -1
         )
         free = flat_free.reshape(k, -1, self.layers - 1, TOKENS)
-        mix = mixing(free, skip=self.skip, beta=self.beta)
-        a, b, c, e = mix[..., 0, 0], mix[..., 0, 1], mix[..., 1, 0], mix[..., 1, 1]
+        a, b, c, e = mixing_entries(free, skip=self.skip, beta=self.beta)
         det = a * e - b * c
         regular = np.abs(det) > 1e-12
         safe = np.where(regular, det, 1.0)

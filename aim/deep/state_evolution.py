@@ -28,6 +28,9 @@ OVERLAP_FLOOR = 1e-8  # an overlap at the floor is an unlearned layer
 SMALL_OVERLAP = 1e-3  # below this a layer's overlap follows the linearised map
 AITKEN_MAX_RATIO = 0.9  # a jump of at most 9 steps; slower contraction gets a Newton step
 NEWTON_STEP = 1e-3  # forward-difference step of the Newton Jacobian, in logit(q)
+NOISE_FRACTION = 0.1  # a slow iteration stops once its steps are below this part of its error
+NOISE_MIN_OVERLAP = 0.1  # ... unless a learned layer is below this (near a threshold: real drift)
+PROBE_EVERY = 10  # iterations between two tries of the map near perfect recovery
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -35,10 +38,12 @@ class SESettings:
     """2^log2_outer outer nodes; damping (weight of the old iterate; none by default: the
     Bayes-optimal SE map is monotone in Q, so the plain iteration does not overshoot); stop
     once the distance to the fixed point, estimated from the last two steps, is below tol
-    relative to min(q, 1 - q) of every overlap (after at least min_iter steps), or once every
-    overlap is within recovery_gap of 1 and rising (perfect recovery: closer to 1 the inner
-    integrals are not resolved); the uninformed start Q = start I; extrapolate: Aitken jumps
-    along a geometric tail."""
+    relative to min(q, 1 - q) of every overlap (after at least min_iter steps), or, where the
+    iteration contracts slowly, once a step moves every overlap by less than a tenth of the
+    map's own integration error; or once every overlap is within recovery_gap of 1 and rising
+    (perfect recovery: closer to 1 the inner integrals are not resolved); the uninformed start
+    Q = start I; extrapolate: Aitken jumps along a geometric tail, Newton steps where it is
+    slow, and tries of the map near perfect recovery."""
 
     log2_outer: int = 12
     damping: float = 0.0
@@ -63,7 +68,11 @@ class SESettings:
 class SEPoint:
     """One fixed point: the diagonal overlaps (first layer first) and its report. recovered:
     the iteration stopped with every overlap within recovery_gap of 1 and rising (the fixed
-    point is perfect recovery; q is the last iterate, a lower bound)."""
+    point is perfect recovery; q is the last iterate, a lower bound). noise_limited: it stopped
+    because its steps fell below a tenth of the map's integration error while contracting
+    slowly; map_error: the standard error of the map's outer average at q, relative to
+    min(q, 1 - q) (the fixed point itself is uncertain by that over 1 - the map's slope, more
+    where the map is flat)."""
 
     alpha: float
     q: np.ndarray
@@ -72,6 +81,8 @@ class SEPoint:
     recovered: bool
     iterations: int
     remaining: float  # estimated distance to the fixed point, relative to min(q, 1 - q)
+    noise_limited: bool
+    map_error: float
     min_effective_nodes: float
 
 
@@ -124,7 +135,8 @@ class StateEvolution:
         2/v_l, light-tailed where Q is large). Their mix with the variance-minimising weight on
         the same nodes is unbiased for any weight and better than either.
         """
-        return self._terms(*self._posterior(q))
+        terms, _, ess = self._terms(*self._posterior(q))
+        return terms, ess
 
     def instability(self, q) -> np.ndarray:
         """F_l = E || E[z_l z_l^T | y, omega] - I ||_F^2 per layer at diagonal overlaps q: for a
@@ -137,12 +149,13 @@ class StateEvolution:
         return self._terms(q, omega, moments)[0], self._instability(moments)
 
     @staticmethod
-    def _terms(q, omega, moments) -> tuple[np.ndarray, float]:
+    def _terms(q, omega, moments) -> tuple[np.ndarray, np.ndarray, float]:
+        """The channel terms, their standard errors over the outer nodes, the smallest ESS."""
         v = 1 - q
         squared = np.sum(((moments.mean - omega) / v[:, None]) ** 2, axis=-1)
         variance = np.einsum("kmll->kml", moments.token_covariance())
         slope = np.sum(1 / v - variance / v**2, axis=1)
-        return _mix(squared, slope), float(moments.effective_nodes.min())
+        return *_mix(squared, slope), float(moments.effective_nodes.min())
 
     @staticmethod
     def _instability(moments) -> np.ndarray:
@@ -158,34 +171,62 @@ class StateEvolution:
         tells its fate: if the map lowers it, it decays to Q_l = 0 and is set to OVERLAP_FLOOR
         (the floor of an unlearned layer); if the map raises it from the floor, it grows, from
         `start`. Both only skip the slow geometric decay or escape near a threshold (the
-        iterate reaches the same fixed point). Converged: the distance to the fixed point
-        estimated from the contraction of the last two steps, step r / (1 - r), is below tol
-        relative to min(q, 1 - q) of every overlap. Where the last steps contract by one
-        ratio, Aitken's extrapolation jumps to the limit of the geometric tail (the plain
-        iteration then confirms it).
+        iterate reaches the same fixed point).
+
+        Converged: the distance to the fixed point estimated from the contraction r of the last
+        two steps, step r / (1 - r), is below tol relative to min(q, 1 - q) of every overlap;
+        or, where r >= AITKEN_MAX_RATIO (a flat map, whose fixed point the outer nodes resolve
+        only to their error over 1 - r), a step moved every overlap by less than
+        NOISE_FRACTION of the map's standard error over the outer nodes (noise_limited: the
+        distance still to go is then a tenth of the fixed point's own uncertainty). Not while
+        a learned layer is below NOISE_MIN_OVERLAP: near a threshold the slow creep is the
+        deterministic escape from or decay to Q = 0 on a smooth map.
+
+        Extrapolation: where the last steps contract by one ratio, Aitken's extrapolation
+        jumps to the limit of the geometric tail (the plain iteration then confirms it).
+        Where every overlap rises towards 1 (its geometric tail ends within recovery_gap of
+        1), the map is tried (every PROBE_EVERY iterations) with every overlap raised to
+        1 - recovery_gap / 2: the map is monotone, so if it rises there, the iteration from
+        there rises to a fixed point within the gap (recovered), and the slow approach to it
+        is skipped. (It may fall there while a faster layer has not yet reached its limit.)
         """
         number(alpha, name="alpha", lo=0)
         s = self.settings
         q = np.full(self.layers, s.start) if start is None else np.asarray(start, float)
         q = np.clip(q, OVERLAP_FLOOR, MAX_OVERLAP)
         trail, remaining, ess = [q], np.inf, np.inf
-        converged = recovered = False
+        converged = recovered = noise_limited = False
+        last_probe = -PROBE_EVERY
         bar = tqdm(range(1, s.max_iter + 1), disable=not progress, desc="SE", unit="it")
         for it in bar:
             previous = q
-            q, q_hat, ess, jumped = self._step(q, alpha)
+            q, q_hat, ess, error, jumped = self._step(q, alpha)
             rising = (q > trail[-1]) | (q >= MAX_OVERLAP)  # a clipped overlap cannot rise
             recovered = bool(np.all(1 - q < s.recovery_gap) and np.all(rising))
             trail = [q] if jumped else [*trail[-3:], q]
-            remaining = _remaining(trail)
+            remaining, contraction = _remaining(trail), _contraction(trail)
             bar.set_postfix(q=np.array2string(q, precision=4), remaining=f"{remaining:.1e}")
             converged = it >= s.min_iter and remaining < s.tol
-            if converged or recovered:
+            noise_limited = bool(
+                it >= s.min_iter
+                and not converged
+                and contraction >= AITKEN_MAX_RATIO
+                and np.all(q[q > SMALL_OVERLAP] >= NOISE_MIN_OVERLAP)
+                and np.all(np.abs(q - trail[-2]) <= NOISE_FRACTION * error)
+            )
+            if converged or recovered or noise_limited:
                 break
             if not s.extrapolate:
                 continue
+            if it - last_probe >= PROBE_EVERY and _heads_to_one(trail, s.recovery_gap):
+                last_probe = it
+                probe = np.maximum(q, 1 - s.recovery_gap / 2)
+                above, probe_hat, probe_ess, probe_error = self._map(probe, alpha)
+                if np.all(above >= probe):
+                    q, q_hat, ess, error, recovered = above, probe_hat, probe_ess, probe_error, True
+                    break
             limit = _aitken(trail)
-            if limit is None and _contraction(trail) >= AITKEN_MAX_RATIO and s.damping == 0:
+            if limit is None and contraction >= AITKEN_MAX_RATIO and s.damping == 0:
                 limit = self._newton(previous, q, alpha)
             if limit is not None:
                 q, trail = limit, [limit]
@@ -193,41 +234,46 @@ class StateEvolution:
             alpha=alpha,
             q=q,
             q_hat=q_hat,
-            converged=bool(converged or recovered),
+            converged=bool(converged or recovered or noise_limited),
             recovered=recovered,
             iterations=it,
             remaining=float(remaining),
+            noise_limited=noise_limited,
+            map_error=_relative_error(q, error),
             min_effective_nodes=ess,
         )
 
     def _step(self, q: np.ndarray, alpha: float):
-        """One damped step with the linear-regime rules: (new q, Q_hat, ESS, whether a rule
-        moved a layer)."""
+        """One damped step with the linear-regime rules: (new q, Q_hat, ESS, the map's error,
+        whether a rule moved a layer)."""
         s = self.settings
-        target, q_hat, ess = self._map(q, alpha)
+        target, q_hat, ess, error = self._map(q, alpha)
         new = (1 - s.damping) * target + s.damping * q
         small = new < SMALL_OVERLAP
         drop = small & (target < q) & (new > OVERLAP_FLOOR)
         kick = small & (target > q) & (q <= OVERLAP_FLOOR)
         new[drop], new[kick] = OVERLAP_FLOOR, s.start
-        return np.clip(new, OVERLAP_FLOOR, MAX_OVERLAP), q_hat, ess, bool(drop.any() or kick.any())
+        moved = bool(drop.any() or kick.any())
+        return np.clip(new, OVERLAP_FLOOR, MAX_OVERLAP), q_hat, ess, error, moved
 
     def _map(self, q: np.ndarray, alpha: float):
-        """The SE map itself: (Q_hat / (1 + Q_hat), Q_hat, ESS) at diagonal overlaps q."""
+        """The SE map itself: (Q_hat / (1 + Q_hat), Q_hat, ESS, the standard error of the new
+        overlaps over the outer nodes) at diagonal overlaps q."""
         clipped, omega, moments = self._posterior(q)
-        terms, ess = self._terms(clipped, omega, moments)
+        terms, error, ess = self._terms(clipped, omega, moments)
         q_hat = alpha * terms
-        return q_hat / (1 + q_hat), q_hat, ess
+        return q_hat / (1 + q_hat), q_hat, ess, alpha * error / (1 + q_hat) ** 2
 
     def _newton(self, q: np.ndarray, mapped: np.ndarray, alpha: float) -> np.ndarray | None:
         """Where the plain iteration contracts slowly (both layers near 1), one Newton step on
-        logit T(q) - logit q = 0 over the learned layers, with a forward-difference Jacobian
-        (one map per learned layer), followed by one plain step from the Newton point. None
-        near perfect recovery, and unless the Newton point keeps every learned layer learned
-        and has a smaller residual than q (no jump onto another branch)."""
-        live = q > SMALL_OVERLAP
-        if not live.any() or np.any(q > 1 - self.settings.recovery_gap):
-            return None  # near perfect recovery the recovered stop decides
+        logit T(q) - logit q = 0 over the learned layers not yet within recovery_gap of 1
+        (those are held), with a forward-difference Jacobian (one map per such layer),
+        followed by one plain step from the Newton point. None unless the Newton point keeps
+        every learned layer learned and has a smaller residual than q (no jump onto another
+        branch)."""
+        live = (q > SMALL_OVERLAP) & (q < 1 - self.settings.recovery_gap)
+        if not live.any():
+            return None  # every learned layer near perfect recovery: the recovered stop decides
         x = logit(q)
         residual = (logit(mapped) - x)[live]
         jacobian = np.empty((live.sum(), live.sum()))
@@ -300,6 +346,31 @@ def _remaining(trail: list[np.ndarray]) -> float:
     return last * ratio / (1 - ratio) if ratio < 1 else np.inf
 
 
+def _relative_error(q: np.ndarray, error: np.ndarray) -> float:
+    """The map's standard error relative to min(q, 1 - q), largest over the learned layers
+    (an unlearned layer sits at its floor, an exact fixed point)."""
+    live = q > SMALL_OVERLAP
+    if not live.any():
+        return 0.0
+    return float(np.max(error[live] / np.minimum(q[live], 1 - q[live] + 1e-12)))
+
+
+def _heads_to_one(trail: list[np.ndarray], gap: float) -> bool:
+    """Every overlap rose over the last two steps and the geometric extrapolation of those
+    steps (without end where they do not shrink) ends within gap of 1."""
+    if len(trail) < 3:
+        return False
+    q = np.asarray(trail[-3:])
+    delta = np.diff(q, axis=0)
+    if not np.all(delta > 0):
+        return False
+    r = delta[1] / delta[0]
+    shrinking = r < 1
+    limit = np.full(r.shape, np.inf)
+    limit[shrinking] = q[-1, shrinking] + delta[1, shrinking] * r[shrinking] / (1 - r[shrinking])
+    return bool(np.all(limit >= 1 - gap))
+
+
 def _aitken(trail: list[np.ndarray]) -> np.ndarray | None:
     """Aitken's extrapolation of a geometrically converging sequence to its limit, per
     overlap, from the last three iterates; None unless every moving overlap has contracted
@@ -322,15 +393,19 @@ def _aitken(trail: list[np.ndarray]) -> np.ndarray | None:
     return np.clip(limit, OVERLAP_FLOOR, MAX_OVERLAP)
 
 
-def _mix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Column means of lam a + (1 - lam) b with lam in [0, 1] minimising the variance."""
+def _mix(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Column means of lam a + (1 - lam) b with lam in [0, 1] minimising the variance, and
+    their standard errors as if the rows were independent (for scrambled Sobol rows an
+    overestimate: at Q = (0.893, 0.9989) the fixed point's map moves by about half of it
+    between outer node sets)."""
     da, db = a - a.mean(axis=0), b - b.mean(axis=0)
     diff = np.mean((da - db) ** 2, axis=0)
     lam = np.divide(
         np.mean(db * (db - da), axis=0), diff, out=np.full(diff.shape, 0.5), where=diff > 0
     )
     lam = np.clip(lam, 0, 1)
-    return lam * a.mean(axis=0) + (1 - lam) * b.mean(axis=0)
+    mixed = lam * a + (1 - lam) * b
+    return mixed.mean(axis=0), mixed.std(axis=0) / np.sqrt(len(mixed))
 
 
 def last_layer_only(q: np.ndarray) -> np.ndarray:

@@ -32,6 +32,8 @@ def se_curve(
             "recovered": ("alpha", np.array([p.recovered for p in points], dtype=np.int8)),
             "iterations": ("alpha", [p.iterations for p in points]),
             "remaining": ("alpha", [p.remaining for p in points]),
+            "noise_limited": ("alpha", np.array([p.noise_limited for p in points], dtype=np.int8)),
+            "map_error": ("alpha", [p.map_error for p in points]),
             "min_effective_nodes": ("alpha", [p.min_effective_nodes for p in points]),
             "gen_error_null": se.gen_error(np.zeros(layers)),
         },
