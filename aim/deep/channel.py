@@ -25,15 +25,15 @@ def attention(a: np.ndarray, *, skip: float, beta: float) -> np.ndarray:
     if a.shape[-1] != TOKENS:
         scores = beta * a[..., :, None] * a[..., None, :]
         return softmax(scores, axis=-1) + skip * np.eye(a.shape[-1])
-    a00, a01, a10, a11 = attention_entries(a, skip=skip, beta=beta)
-    return np.stack([np.stack([a00, a01], axis=-1), np.stack([a10, a11], axis=-1)], axis=-2)
-
-
-def attention_entries(a: np.ndarray, *, skip: float, beta: float) -> tuple[np.ndarray, ...]:
-    """The four entries (A_00, A_01, A_10, A_11) of A(a) for two tokens, unstacked."""
     gap = a[..., 0] - a[..., 1]
-    own0, own1 = expit(beta * a[..., 0] * gap), expit(-beta * a[..., 1] * gap)
-    return own0 + skip, 1 - own0, 1 - own1, own1 + skip
+    own = expit(beta * np.stack([a[..., 0] * gap, -a[..., 1] * gap], axis=-1))
+    return np.stack(
+        [
+            np.stack([own[..., 0] + skip, 1 - own[..., 0]], axis=-1),
+            np.stack([1 - own[..., 1], own[..., 1] + skip], axis=-1),
+        ],
+        axis=-2,
+    )
 
 
 def mixing(free: np.ndarray, *, skip: float, beta: float) -> np.ndarray:
@@ -43,15 +43,6 @@ def mixing(free: np.ndarray, *, skip: float, beta: float) -> np.ndarray:
         pre = np.einsum("...ij,...j->...i", mix, free[..., layer, :])
         mix = attention(pre, skip=skip, beta=beta) @ mix
     return mix
-
-
-def mixing_entries(free: np.ndarray, *, skip: float, beta: float) -> tuple[np.ndarray, ...]:
-    """The four entries of B (two tokens), unstacked: for one free layer straight from
-    A(z_1), without building the matrices."""
-    if free.shape[-2] == 1:
-        return attention_entries(free[..., 0, :], skip=skip, beta=beta)
-    mix = mixing(free, skip=skip, beta=beta)
-    return mix[..., 0, 0], mix[..., 0, 1], mix[..., 1, 0], mix[..., 1, 1]
 
 
 def last_input(Z: np.ndarray, *, skip: float, beta: float) -> np.ndarray:

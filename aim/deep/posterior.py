@@ -18,7 +18,7 @@ import numpy as np
 from scipy.stats import norm, qmc
 
 from aim.core.validation import integer, number
-from aim.deep.channel import TOKENS, mixing, mixing_entries
+from aim.deep.channel import TOKENS, mixing
 
 NODE_SEED = 20250200  # fixed scramble of the importance nodes: the integral is deterministic
 CHUNK_ELEMENTS = 4_000_000  # (outer points x nodes) per block: ~32 MB of weights
@@ -255,7 +255,8 @@ class ChannelPosterior:
             1, len(self.unit), -1
         )
         free = flat_free.reshape(k, -1, self.layers - 1, TOKENS)
-        a, b, c, e = mixing_entries(free, skip=self.skip, beta=self.beta)
+        mix = mixing(free, skip=self.skip, beta=self.beta)
+        a, b, c, e = mix[..., 0, 0], mix[..., 0, 1], mix[..., 1, 0], mix[..., 1, 1]
         det = a * e - b * c
         regular = np.abs(det) > 1e-12
         safe = np.where(regular, det, 1.0)

@@ -30,7 +30,6 @@ AITKEN_MAX_RATIO = 0.9  # a jump of at most 9 steps; slower contraction gets a N
 NEWTON_STEP = 1e-3  # forward-difference step of the Newton Jacobian, in logit(q)
 NOISE_FRACTION = 0.1  # a slow iteration stops once its steps are below this part of its error
 NOISE_MIN_OVERLAP = 0.1  # ... unless a learned layer is below this (near a threshold: real drift)
-PROBE_EVERY = 10  # iterations between two tries of the map near perfect recovery
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -43,7 +42,7 @@ class SESettings:
     map's own integration error; or once every overlap is within recovery_gap of 1 and rising
     (perfect recovery: closer to 1 the inner integrals are not resolved); the uninformed start
     Q = start I; extrapolate: Aitken jumps along a geometric tail, Newton steps where it is
-    slow, and tries of the map near perfect recovery."""
+    slow."""
 
     log2_outer: int = 12
     damping: float = 0.0
@@ -184,11 +183,6 @@ class StateEvolution:
 
         Extrapolation: where the last steps contract by one ratio, Aitken's extrapolation
         jumps to the limit of the geometric tail (the plain iteration then confirms it).
-        Where every overlap rises towards 1 (its geometric tail ends within recovery_gap of
-        1), the map is tried (every PROBE_EVERY iterations) with every overlap raised to
-        1 - recovery_gap / 2: the map is monotone, so if it rises there, the iteration from
-        there rises to a fixed point within the gap (recovered), and the slow approach to it
-        is skipped. (It may fall there while a faster layer has not yet reached its limit.)
         """
         number(alpha, name="alpha", lo=0)
         s = self.settings
@@ -196,7 +190,6 @@ class StateEvolution:
         q = np.clip(q, OVERLAP_FLOOR, MAX_OVERLAP)
         trail, remaining, ess = [q], np.inf, np.inf
         converged = recovered = noise_limited = False
-        last_probe = -PROBE_EVERY
         bar = tqdm(range(1, s.max_iter + 1), disable=not progress, desc="SE", unit="it")
         for it in bar:
             previous = q
@@ -218,13 +211,6 @@ class StateEvolution:
                 break
             if not s.extrapolate:
                 continue
-            if it - last_probe >= PROBE_EVERY and _heads_to_one(trail, s.recovery_gap):
-                last_probe = it
-                probe = np.maximum(q, 1 - s.recovery_gap / 2)
-                above, probe_hat, probe_ess, probe_error = self._map(probe, alpha)
-                if np.all(above >= probe):
-                    q, q_hat, ess, error, recovered = above, probe_hat, probe_ess, probe_error, True
-                    break
             limit = _aitken(trail)
             if limit is None and contraction >= AITKEN_MAX_RATIO and s.damping == 0:
                 limit = self._newton(previous, q, alpha)
@@ -266,14 +252,13 @@ class StateEvolution:
 
     def _newton(self, q: np.ndarray, mapped: np.ndarray, alpha: float) -> np.ndarray | None:
         """Where the plain iteration contracts slowly (both layers near 1), one Newton step on
-        logit T(q) - logit q = 0 over the learned layers not yet within recovery_gap of 1
-        (those are held), with a forward-difference Jacobian (one map per such layer),
-        followed by one plain step from the Newton point. None unless the Newton point keeps
-        every learned layer learned and has a smaller residual than q (no jump onto another
-        branch)."""
-        live = (q > SMALL_OVERLAP) & (q < 1 - self.settings.recovery_gap)
-        if not live.any():
-            return None  # every learned layer near perfect recovery: the recovered stop decides
+        logit T(q) - logit q = 0 over the learned layers, with a forward-difference Jacobian
+        (one map per learned layer), followed by one plain step from the Newton point. None
+        near perfect recovery, and unless the Newton point keeps every learned layer learned
+        and has a smaller residual than q (no jump onto another branch)."""
+        live = q > SMALL_OVERLAP
+        if not live.any() or np.any(q > 1 - self.settings.recovery_gap):
+            return None  # near perfect recovery the recovered stop decides
         x = logit(q)
         residual = (logit(mapped) - x)[live]
         jacobian = np.empty((live.sum(), live.sum()))
@@ -317,10 +302,15 @@ class StateEvolution:
         return float(np.mean(np.sum((y - y_hat) ** 2, axis=(-2, -1))))
 
 
+def _scale(q: np.ndarray) -> np.ndarray:
+    """min(q, 1 - q): the scale against which steps and errors of an overlap are relative."""
+    return np.minimum(q, 1 - q + 1e-12)
+
+
 def _relative_steps(trail: list[np.ndarray]) -> np.ndarray:
     """Largest move of any overlap per step, relative to the smaller of q and 1 - q."""
     q = np.asarray(trail)
-    scale = np.minimum(q[1:], 1 - q[1:] + 1e-12)
+    scale = _scale(q[1:])
     return np.max(np.abs(np.diff(q, axis=0)) / scale, axis=1)
 
 
@@ -352,23 +342,7 @@ def _relative_error(q: np.ndarray, error: np.ndarray) -> float:
     live = q > SMALL_OVERLAP
     if not live.any():
         return 0.0
-    return float(np.max(error[live] / np.minimum(q[live], 1 - q[live] + 1e-12)))
-
-
-def _heads_to_one(trail: list[np.ndarray], gap: float) -> bool:
-    """Every overlap rose over the last two steps and the geometric extrapolation of those
-    steps (without end where they do not shrink) ends within gap of 1."""
-    if len(trail) < 3:
-        return False
-    q = np.asarray(trail[-3:])
-    delta = np.diff(q, axis=0)
-    if not np.all(delta > 0):
-        return False
-    r = delta[1] / delta[0]
-    shrinking = r < 1
-    limit = np.full(r.shape, np.inf)
-    limit[shrinking] = q[-1, shrinking] + delta[1, shrinking] * r[shrinking] / (1 - r[shrinking])
-    return bool(np.all(limit >= 1 - gap))
+    return float(np.max(error[live] / _scale(q[live])))
 
 
 def _aitken(trail: list[np.ndarray]) -> np.ndarray | None:
