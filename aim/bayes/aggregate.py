@@ -301,7 +301,9 @@ SERIES_LABELS = {
 }
 
 
-def _size_rows(kind: str, value: float, d: int, mse, counts, converged) -> pd.DataFrame:
+def _size_rows(
+    kind: str, value: float, d: int, mse, counts, converged, students: int = 0
+) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "series": SERIES_LABELS[kind].format(value),
@@ -311,13 +313,15 @@ def _size_rows(kind: str, value: float, d: int, mse, counts, converged) -> pd.Da
             "mse": np.atleast_1d(mse),
             "left_out": ~np.atleast_1d(counts),
             "converged": np.atleast_1d(converged).astype(float),
+            "students": students,
         }
     )
 
 
 def _size_table(hardmax, softmax, gd) -> pd.DataFrame:
     """One row per run: its series (kind, alpha or x), d, error, whether it was left out,
-    whether it converged (NaN for GD, which has no stopping rule)."""
+    whether it converged (NaN for GD, which has no stopping rule), GD's students per draw
+    (0 for AMP)."""
     rows = [
         _size_rows(
             kind, float(ds[axis]), int(ds.d), ds.mse.values, _run_counts(ds), ds.converged.values
@@ -333,10 +337,14 @@ def _size_table(hardmax, softmax, gd) -> pd.DataFrame:
             float(ds.averaged_mse),
             np.isfinite(float(ds.averaged_mse)),
             np.nan,
+            int(ds.student.size),
         )
         for ds in gd
     ]
     table = pd.concat(rows, ignore_index=True)
+    mixed = table.groupby("series").students.nunique() > 1
+    if mixed.any():
+        raise ValueError(f"one student count per GD series, not several: {mixed[mixed].index[0]}")
     table.loc[table.left_out, ["mse", "converged"]] = np.nan
     return table
 
@@ -348,6 +356,44 @@ def _fit(d, mean, standard_error):
         return extrapolate(d=d, mean=mean, standard_error=standard_error)
     except ValueError:
         return None
+
+
+def posterior_samples_error(mmse: float, *, samples: int) -> float:
+    """Error of the mean of K independent posterior samples: mmse (1 + 1/K). Each sample is
+    as far from the posterior mean as the truth is (Nishimori), mmse on average, and the
+    mean of K of them is 1/K of that away."""
+    return mmse * (1.0 + 1.0 / samples)
+
+
+def effective_samples(error: float, *, mmse: float) -> float:
+    """The K for which K independent posterior samples, averaged, have this error (inf
+    where the error is at or below the mmse)."""
+    excess = error - mmse
+    return mmse / excess if excess > 0 else np.inf
+
+
+def _students_reference(ds: xr.Dataset) -> xr.Dataset:
+    """For the GD series: the error K independent posterior samples would have (K = the
+    students averaged), whether it lies in the extrapolation's interval, and how many
+    independent samples the extrapolated error is worth (with its 95% interval)."""
+    gd = ds.kind == "gd"
+    k = ds.students.where(gd)
+    ds["theory_posterior_samples"] = (ds.theory * (1 + 1 / k)).where(gd)
+    inside = (ds.fit_ci_low <= ds.theory_posterior_samples) & (
+        ds.theory_posterior_samples <= ds.fit_ci_high
+    )
+    ds["posterior_samples_in_ci"] = inside.where(gd, 0).astype(np.int8)
+    for name, error in (
+        ("effective_samples", ds.fit_intercept),
+        ("effective_samples_low", ds.fit_ci_high),
+        ("effective_samples_high", ds.fit_ci_low),
+    ):
+        values = [
+            effective_samples(float(e), mmse=float(t)) if g and np.isfinite(e) else np.nan
+            for e, t, g in zip(error.values, ds.theory.values, gd.values)
+        ]
+        ds[name] = ("series", values)
+    return ds
 
 
 def _series_theory(kind: str, value: float, *, rho: float, settings: SolverSettings) -> float:
@@ -368,7 +414,9 @@ def finite_size_figure(
     """Finite-size data: per series (AMP hardmax exact at each alpha, AMP softmax T = 2 at
     each x, GD averaged students at each x) and d: the mean error over the runs that count,
     its standard error, the counts; per series the SE value and the weighted fit a + b / d
-    with its 95% interval at d -> infinity and chi^2 per degree of freedom."""
+    with its 95% interval at d -> infinity and chi^2 per degree of freedom; for GD also the
+    error of as many independent posterior samples as students are averaged, and the
+    number of independent samples the extrapolated error is worth."""
     table = _size_table(hardmax, softmax, gd)
     stats = table.groupby(["series", "d"])
     ds = xr.Dataset(
@@ -384,6 +432,7 @@ def finite_size_figure(
     ds = ds.assign_coords(
         kind=("series", first.kind.loc[ds.series.values].values),
         value=("series", first.value.loc[ds.series.values].values),
+        students=("series", first.students.loc[ds.series.values].values.astype(np.int32)),
     )
     settings = SolverSettings(**(solver or {}))
     theory = [
@@ -411,6 +460,7 @@ def finite_size_figure(
             [f is not None and f.ci_low <= t <= f.ci_high for f, t in zip(fits, theory)], np.int8
         ),
     )
+    ds = _students_reference(ds)
     with_metadata(ds, FINITE_SIZE_ATTRS)
     annotate(
         ds,

@@ -284,9 +284,13 @@ def plot_phase_diagram(ds: xr.Dataset) -> plt.Figure:
     return fig
 
 
+SAMPLES_COLOUR = "#e07b00"
+
+
 def plot_finite_size(ds: xr.Dataset) -> plt.Figure:
     """One panel per series: the error against 1/d (mean +- standard error), the weighted
-    fit a + b / d with its 95% band down to 1/d = 0, and the SE value there (star)."""
+    fit a + b / d with its 95% band down to 1/d = 0, and the SE value there (star); for GD
+    also the error of as many independent posterior samples as students (diamond)."""
     with plt.rc_context(style()):
         fig, axes = plt.subplots(
             1, ds.series.size, figsize=FIGSIZE, layout="constrained", squeeze=False
@@ -326,6 +330,16 @@ def plot_finite_size(ds: xr.Dataset) -> plt.Figure:
             capped = one.converged.values[keep] < 1  # NaN (GD: no stopping rule) is not
             mark_unconverged(ax, inverse_d[keep], one["mean"].values[keep], ~capped, "black")
             ax.plot(0, float(one.theory), "*", color="#d62728", ms=7, clip_on=False, zorder=5)
+            if np.isfinite(float(one.get("theory_posterior_samples", np.nan))):
+                ax.plot(
+                    0,
+                    float(one.theory_posterior_samples),
+                    "D",
+                    color=SAMPLES_COLOUR,
+                    ms=4,
+                    clip_on=False,
+                    zorder=4,  # under the star where the two nearly coincide
+                )
             ax.set(xlim=(0, line[-1]), xlabel=r"$1/d$")
             ax.set_title(_short_label(str(series)), fontsize=6)
         axes[0, 0].set_ylabel("Estimation error")
@@ -344,7 +358,20 @@ def plot_finite_size(ds: xr.Dataset) -> plt.Figure:
                 label="state evolution (d → ∞)",
             ),
         ]
-        fig.legend(handles=keys, loc="outside upper center", ncol=3)
+        if np.isfinite(ds.get("theory_posterior_samples", xr.DataArray(np.nan))).any():
+            k = int(ds.students.max())
+            keys.append(
+                Line2D(
+                    [],
+                    [],
+                    ls="none",
+                    marker="D",
+                    ms=4,
+                    color=SAMPLES_COLOUR,
+                    label=f"mean of {k} independent posterior samples, SE (1 + 1/{k})",
+                )
+            )
+        fig.legend(handles=keys, loc="outside upper center", ncol=len(keys))
     return fig
 
 

@@ -97,4 +97,20 @@ FINITE_SIZE_ATTRS = {
     "fit_covariance": ("covariance of (a, b), scaled by chi^2 / dof where above 1", "1"),
     "fit_residual": ("(mean - fit) / standard error per size (NaN: not used)", "1"),
     "theory_in_ci": ("1: the SE value lies in the extrapolation's 95% interval", "1"),
+    "students": ("GD: students averaged per draw, K (AMP: 0)", "1"),
+    "theory_posterior_samples": (
+        "GD: error of the mean of K independent posterior samples, SE (1 + 1/K) (AMP: NaN)",
+        "1",
+    ),
+    "posterior_samples_in_ci": (
+        "GD: 1 where SE (1 + 1/K) lies in the extrapolation's 95% interval",
+        "1",
+    ),
+    "effective_samples": (
+        "GD: independent posterior samples whose mean has the extrapolated error,"
+        " SE / (a - SE) (inf: a <= SE)",
+        "1",
+    ),
+    "effective_samples_low": ("GD: effective_samples at the interval's upper end", "1"),
+    "effective_samples_high": ("GD: effective_samples at the interval's lower end", "1"),
 }
