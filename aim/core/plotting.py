@@ -149,15 +149,18 @@ def _move_covering_legends(fig: plt.Figure) -> None:
 
 
 def _clip_error_bars(fig: plt.Figure) -> None:
-    """Cut vertical error bars at the frame; an arrowhead marks each cut end."""
+    """Cut vertical error bars at the frame; an arrowhead marks each cut end (of a bar within
+    the panel's x range: the others are not drawn)."""
     for ax in fig.axes:
         ax.set_ylim(ax.get_ylim())  # freeze: the arrowheads must not widen an autoscaled view
         low, high = sorted(ax.get_ylim())
+        left, right = sorted(ax.get_xlim())
         bars = [c.lines[2] for c in ax.containers if isinstance(c, ErrorbarContainer)]
         for collection in (b for group in bars for b in group):
             segments = [np.array(s, dtype=float).reshape(-1, 2) for s in collection.get_segments()]
             cuts = []
-            for s in (s for s in segments if len(s)):
+            shown = (s for s in segments if len(s) and left <= s[0, 0] <= right)
+            for s in shown:  # a bar beside the panel is clipped away, and so is its arrowhead
                 top, bottom = s[:, 1].argmax(), s[:, 1].argmin()
                 if s[bottom, 1] >= high or s[top, 1] <= low:  # the whole point is off-scale
                     cuts.append((s[top, 0], *((high, "^") if s[bottom, 1] >= high else (low, "v"))))

@@ -31,7 +31,9 @@ def test_error_bars_are_cut_at_the_frame_with_an_arrowhead():
     fig, left, _, x = _figure()
     left.errorbar([0.2, 0.5, 0.8], [0.5, 0.5, 0.5], yerr=[0.1, 3.0, 0.1], fmt="o")
     left.errorbar([0.9], [5.0], yerr=[0.5], fmt="o")  # wholly above the axes
+    left.errorbar([1.5], [0.5], yerr=[3.0], fmt="o")  # beside the panel: no arrowheads
     left.set_ylim(0, 1)
+    left.set_xlim(0, 1)
     lines_before = len(left.get_lines())
     apply_rules(fig)
     (bars,) = left.containers[0].lines[2]
