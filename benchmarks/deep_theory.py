@@ -1,10 +1,11 @@
 """Benchmark: the deep-attention theory on one core (L = 2, c = 1 unless said).
 
 Run: python benchmarks/deep_theory.py [--points 48] [--skips 16] [--only se|gamp|thresholds]
-(pins BLAS/OpenMP to one thread itself)
+[--coarse-levels 2] (pins BLAS/OpenMP to one thread itself)
 
 1. An SE curve of `points` alpha values in 0.05..1.6, each started from the fixed point
-   before it (targets: under 5 minutes, every point converged).
+   before it (targets: under 5 minutes, every point converged); --coarse-levels 0 runs it
+   without the coarse start.
 2. GAMP at d = 1000, alpha = 1.2: seconds per iteration over a 40-iteration run (target:
    under 1 s; the authors' per-sample adaptive quadrature with finite differences needs
    minutes per iteration on many cores).
@@ -23,22 +24,29 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 
 from aim.deep.amp import GAMPSettings, run_gamp  # noqa: E402
-from aim.deep.state_evolution import StateEvolution  # noqa: E402
+from aim.deep.state_evolution import SESettings, StateEvolution  # noqa: E402
 from aim.deep.thresholds import thresholds  # noqa: E402
 
 
-def se_curve(points: int) -> None:
-    se = StateEvolution(layers=2, skip=1.0)
+def se_curve(points: int, coarse_levels: int) -> None:
+    se = StateEvolution(layers=2, skip=1.0, settings=SESettings(coarse_levels=coarse_levels))
     start = time.perf_counter()
     solved = se.solve_curve(np.linspace(0.05, 1.6, points))
     seconds = time.perf_counter() - start
     iterations = sum(p.iterations for p in solved)
+    coarse = sum(p.coarse_iterations for p in solved)
     bad = [round(p.alpha, 3) for p in solved if not p.converged]
-    print(f"SE curve, {points} points: {seconds:.1f} s, {iterations} iterations in all")
+    print(
+        f"SE curve, {points} points, coarse_levels = {coarse_levels}: {seconds:.1f} s, "
+        f"{iterations} iterations on the full node set and {coarse} on the coarse one"
+    )
     print(f"  not converged at alpha = {bad}" if bad else "  every point converged")
     for p in solved:
-        flag = " recovered" if p.recovered else ""
-        print(f"  alpha {p.alpha:.3f}: Q = {np.round(p.q, 4)} ({p.iterations} it){flag}")
+        flag = " recovered" if p.recovered else " noise-limited" if p.noise_limited else ""
+        print(
+            f"  alpha {p.alpha:.3f}: Q = {np.round(p.q, 4)} "
+            f"({p.iterations} + {p.coarse_iterations} coarse it){flag}"
+        )
 
 
 def gamp_iteration() -> None:
@@ -69,13 +77,14 @@ def main() -> None:
     parser.add_argument("--points", type=int, default=48)
     parser.add_argument("--skips", type=int, default=16)
     parser.add_argument("--only", choices=("se", "gamp", "thresholds"))
+    parser.add_argument("--coarse-levels", type=int, default=SESettings().coarse_levels)
     args = parser.parse_args()
     if args.only in (None, "gamp"):
         gamp_iteration()
     if args.only in (None, "thresholds"):
         threshold_curve(args.skips)
     if args.only in (None, "se"):
-        se_curve(args.points)
+        se_curve(args.points, args.coarse_levels)
 
 
 if __name__ == "__main__":

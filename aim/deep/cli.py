@@ -177,6 +177,7 @@ def run_se(args: argparse.Namespace) -> dict:
         "converged": point.converged,
         "recovered": point.recovered,
         "iterations": point.iterations,
+        "coarse_iterations": point.coarse_iterations,
         "remaining": point.remaining,
         "noise_limited": point.noise_limited,
         "map_error": point.map_error,

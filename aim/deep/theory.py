@@ -31,6 +31,7 @@ def se_curve(
             "converged": ("alpha", np.array([p.converged for p in points], dtype=np.int8)),
             "recovered": ("alpha", np.array([p.recovered for p in points], dtype=np.int8)),
             "iterations": ("alpha", [p.iterations for p in points]),
+            "coarse_iterations": ("alpha", [p.coarse_iterations for p in points]),
             "remaining": ("alpha", [p.remaining for p in points]),
             "noise_limited": ("alpha", np.array([p.noise_limited for p in points], dtype=np.int8)),
             "map_error": ("alpha", [p.map_error for p in points]),

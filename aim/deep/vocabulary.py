@@ -24,6 +24,8 @@ ATTRS = {
     "recovered": ("every overlap within 1e-3 of 1 and rising: perfect recovery", "1"),
     "remaining": ("estimated remaining distance to the fixed point, relative", "1"),
     "noise_limited": ("stopped with steps below a tenth of the map's integration error", "1"),
+    "iterations": ("iterations run (SE: on the full outer node set)", "1"),
+    "coarse_iterations": ("SE iterations before, on 2^-coarse_levels of the outer nodes", "1"),
     "map_error": ("standard error of the SE map's outer average, relative to min(q, 1 - q)", "1"),
     "min_effective_nodes": ("smallest effective number of inner nodes of any posterior", "1"),
     "alpha_weak": ("weak-recovery threshold of layer l at Q = 0", "1"),

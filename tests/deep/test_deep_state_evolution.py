@@ -4,9 +4,10 @@ closed forms, the Jensen bound, grid refinement and the state evolution's own es
 
 import numpy as np
 import pytest
+from scipy.special import expit, logit
 
 from aim.deep.posterior import InnerQuadrature
-from aim.deep.state_evolution import SESettings, StateEvolution, last_layer_only
+from aim.deep.state_evolution import NEWTON_TRUST, SESettings, StateEvolution, last_layer_only
 from aim.deep.thresholds import JENSEN_BOUND, thresholds, weak_thresholds
 
 
@@ -186,7 +187,7 @@ def test_a_flat_map_stops_once_its_steps_are_below_its_error():
     error once |q_1 - q*_1| < 0.02, after log(0.2) / log(0.995) = 320 steps from q_1 = 0.8 (the
     Newton steps on the jittered map fail and leave plain steps), so q ends within 0.02 of q*
     (0.03 with the jitter's share)."""
-    se = StateEvolution(layers=2, skip=1.0, settings=SESettings(max_iter=1000))
+    se = StateEvolution(layers=2, skip=1.0, settings=SESettings(max_iter=1000, coarse_levels=0))
     fixed = np.array([0.9, 0.999])
     _flat_map(se, fixed=fixed, ratio=0.995, jitter=3e-6, error=1e-3)
     point = se.solve(alpha=1.0, start=np.array([0.8, 0.998]))
@@ -199,11 +200,49 @@ def test_a_flat_map_stops_once_its_steps_are_below_its_error():
 def test_a_slow_decay_near_a_threshold_is_not_cut_short():
     """The same flat map with q* = (0, 0.9) and q_1 = 0.05: its slow decay is the deterministic
     approach to Q_11 = 0, so it runs on to the floor although its steps are below the error."""
-    se = StateEvolution(layers=2, skip=1.0, settings=SESettings(max_iter=3000))
+    se = StateEvolution(layers=2, skip=1.0, settings=SESettings(max_iter=3000, coarse_levels=0))
     _flat_map(se, fixed=np.array([0.0, 0.9]), ratio=0.995, jitter=0.0, error=1e-2)
     point = se.solve(alpha=1.0, start=np.array([0.05, 0.9]))
     assert not point.noise_limited and point.converged
     assert point.q[0] <= 1e-8
+
+
+def test_a_newton_step_stays_within_its_trust_region():
+    """A map linear in logit q, contracting by 0.95 towards q* = 1 - 1e-6, from q_1 = 0.02 (a
+    layer escaping from small overlaps): the untrusted Newton step would land on q* (17.7 away
+    in logit); the trusted one moves NEWTON_TRUST, then one plain step 0.05 of the rest."""
+    se = StateEvolution(layers=2, skip=1.0, settings=SESettings(coarse_levels=0))
+    top, ratio = logit(1 - 1e-6), 0.95
+
+    def mapped(q, alpha):
+        target = expit(top + ratio * (logit(q) - top))
+        return target, target / (1 - target), 100.0, np.zeros_like(q)
+
+    se._map = mapped
+    q = np.array([0.02, 0.99])
+    after = se._newton(q, mapped(q, 1.0)[0], 1.0)
+    moved = logit(after) - logit(q)
+    plain = (1 - ratio) * (top - logit(q) - NEWTON_TRUST)
+    assert moved[0] == pytest.approx(NEWTON_TRUST + plain[0], rel=1e-6)
+    assert after[0] < 0.5
+
+
+@pytest.mark.parametrize("alpha", [0.45, 0.8])
+def test_the_coarse_start_leaves_the_fixed_point_unchanged(alpha):
+    """From the coarse nodes' stop or from the cold start, the full set reaches the same
+    fixed point: at alpha = 0.45 (fast contraction) within the stopping tolerance (2e-4
+    relative to 1 - q, as above), and in fewer full-set maps; at alpha = 0.8 (layer 1 at
+    0.17, a flat map with noise-limited stops) within the larger of the two map errors
+    over 1 - r, i.e. 0.02 relative."""
+    fine = StateEvolution(layers=2, skip=1.0, settings=SESettings(coarse_levels=0))
+    both = StateEvolution(layers=2, skip=1.0)
+    plain, staged = fine.solve(alpha=alpha), both.solve(alpha=alpha)
+    assert plain.converged and staged.converged and staged.coarse_iterations > 0
+    if alpha < 0.5:
+        assert 1 - staged.q[1] == pytest.approx(1 - plain.q[1], rel=2e-4)
+        assert staged.iterations < plain.iterations
+    else:
+        np.testing.assert_allclose(staged.q, plain.q, rtol=0.02)
 
 
 def test_the_zoom_resolves_narrow_priors():
