@@ -358,7 +358,9 @@ def _fit(d, mean, standard_error):
         return None
 
 
-def posterior_samples_error(mmse: float, *, samples: int) -> float:
+def posterior_samples_error(
+    mmse: float | xr.DataArray, *, samples: int | xr.DataArray
+) -> float | xr.DataArray:
     """Error of the mean of K independent posterior samples: mmse (1 + 1/K). Each sample is
     as far from the posterior mean as the truth is (Nishimori), mmse on average, and the
     mean of K of them is 1/K of that away."""
@@ -378,7 +380,7 @@ def _students_reference(ds: xr.Dataset) -> xr.Dataset:
     independent samples the extrapolated error is worth (with its 95% interval)."""
     gd = ds.kind == "gd"
     k = ds.students.where(gd)
-    ds["theory_posterior_samples"] = (ds.theory * (1 + 1 / k)).where(gd)
+    ds["theory_posterior_samples"] = posterior_samples_error(ds.theory, samples=k).where(gd)
     inside = (ds.fit_ci_low <= ds.theory_posterior_samples) & (
         ds.theory_posterior_samples <= ds.fit_ci_high
     )
