@@ -367,11 +367,14 @@ def posterior_samples_error(
     return mmse * (1.0 + 1.0 / samples)
 
 
-def effective_samples(error: float, *, mmse: float) -> float:
-    """The K for which K independent posterior samples, averaged, have this error (inf
-    where the error is at or below the mmse)."""
-    excess = error - mmse
-    return mmse / excess if excess > 0 else np.inf
+def effective_samples(
+    error: float | xr.DataArray, *, mmse: float | xr.DataArray
+) -> float | xr.DataArray:
+    """The K for which K independent posterior samples, averaged, have this error: mmse /
+    (error - mmse), inf where the error is at or below the mmse (NaN where it is NaN)."""
+    excess = np.asarray(error, float) - np.asarray(mmse, float)
+    bound = np.where(np.isnan(excess), np.nan, np.inf)
+    return np.divide(mmse, excess, out=bound, where=excess > 0)[()]
 
 
 def _students_reference(ds: xr.Dataset) -> xr.Dataset:
@@ -379,22 +382,16 @@ def _students_reference(ds: xr.Dataset) -> xr.Dataset:
     students averaged), whether it lies in the extrapolation's interval, and how many
     independent samples the extrapolated error is worth (with its 95% interval)."""
     gd = ds.kind == "gd"
-    k = ds.students.where(gd)
-    ds["theory_posterior_samples"] = posterior_samples_error(ds.theory, samples=k).where(gd)
-    inside = (ds.fit_ci_low <= ds.theory_posterior_samples) & (
-        ds.theory_posterior_samples <= ds.fit_ci_high
-    )
-    ds["posterior_samples_in_ci"] = inside.where(gd, 0).astype(np.int8)
+    reference = posterior_samples_error(ds.theory, samples=ds.students.where(gd))
+    ds["theory_posterior_samples"] = reference
+    inside = (ds.fit_ci_low <= reference) & (reference <= ds.fit_ci_high)
+    ds["posterior_samples_in_ci"] = inside.astype(np.int8)
     for name, error in (
         ("effective_samples", ds.fit_intercept),
         ("effective_samples_low", ds.fit_ci_high),
         ("effective_samples_high", ds.fit_ci_low),
     ):
-        values = [
-            effective_samples(float(e), mmse=float(t)) if g and np.isfinite(e) else np.nan
-            for e, t, g in zip(error.values, ds.theory.values, gd.values)
-        ]
-        ds[name] = ("series", values)
+        ds[name] = effective_samples(error, mmse=ds.theory).where(gd)
     return ds
 
 
